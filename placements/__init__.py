@@ -1,0 +1,91 @@
+"""Placements: work experience for every secondary-school student in England."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from flask import Flask
+
+from . import access, admin, auth, cli, employer, errors, extensions, public, school, student, vocab
+
+DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 (the value production refuses)
+
+
+def database_url(url: str | None) -> str | None:
+    """Use psycopg 3 for plain postgres:// and postgresql:// URLs."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    env = os.environ
+    app.config.from_mapping(
+        ENV_NAME=env.get("PLACEMENTS_ENV", "development"),
+        SECRET_KEY=env.get("SECRET_KEY", DEV_SECRET),
+        SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL")) or "sqlite:///placements.sqlite",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=2),  # idle timeout (the cookie's signed age)
+        SESSION_ABSOLUTE_HOURS=12,
+        SESSION_COOKIE_SECURE=False,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_LIMIT_PER_ACCOUNT="5 per minute",
+        LOGIN_LIMIT_PER_IP="30 per minute",
+        MAIL_SERVER=env.get("MAIL_SERVER"),
+        MAIL_PORT=int(env.get("MAIL_PORT", "587")),
+        MAIL_USERNAME=env.get("MAIL_USERNAME"),
+        MAIL_PASSWORD=env.get("MAIL_PASSWORD"),
+        MAIL_FROM=env.get("MAIL_FROM", "placements@localhost"),
+        SET_PASSWORD_LINK_HOURS=72,
+        RESET_PASSWORD_LINK_MINUTES=30,
+        PAGE_SIZE=25,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.update(test_config)
+    if app.config["ENV_NAME"] == "production":
+        _harden(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    extensions.init_app(app)
+    access.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    for module in (public, auth, admin, school, student, employer):
+        app.register_blueprint(module.bp)
+    cli.init_app(app)
+
+    @app.context_processor
+    def _vocabularies() -> dict:
+        return {"vocab": vocab}
+
+    return app
+
+
+def _harden(app: Flask) -> None:
+    """Production refuses to start with a missing or development secret."""
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET or len(secret) < 32:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    app.config.update(
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_NAME="__Host-session",
+        PREFERRED_URL_SCHEME="https",
+    )
+    hosts = os.environ.get("TRUSTED_HOSTS")
+    if hosts:
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]

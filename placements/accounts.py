@@ -1,0 +1,92 @@
+"""Account writes with several callers: invitations, one-time links, password changes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select, update
+
+from . import mail
+from .extensions import db
+from .models import AccountToken, AuditEvent, User, utcnow
+
+SET_PASSWORD = "set_password"  # noqa: S105 (a token purpose, not a password)
+RESET_PASSWORD = "reset_password"  # noqa: S105
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: str) -> str:
+    """A new one-time link token; earlier unused tokens of the same purpose stop working."""
+    now = utcnow()
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if purpose == SET_PASSWORD:
+        lifetime = timedelta(hours=current_app.config["SET_PASSWORD_LINK_HOURS"])
+    else:
+        lifetime = timedelta(minutes=current_app.config["RESET_PASSWORD_LINK_MINUTES"])
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token), expires_at=now + lifetime))
+    return token
+
+
+def token_user(token: str) -> AccountToken | None:
+    """The unexpired, unused token row for a raw token, or None."""
+    row = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == _hash(token)))
+    if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    return row
+
+
+def use_token(row: AccountToken, password: str) -> User:
+    row.used_at = utcnow()
+    row.user.set_password(password)
+    return row.user
+
+
+def invite(user: User, *, invited_by: str) -> None:
+    """Add the user, then email a set-password link. The caller commits, so both happen or neither."""
+    db.session.add(user)
+    db.session.flush()
+    token = issue_token(user, SET_PASSWORD)
+    link = url_for("auth.set_password", token=token, _external=True)
+    hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+    mail.send(
+        user.email,
+        "Set up your Placements account",
+        f"Hello {user.first_name},\n\n{invited_by} has made you a Placements account.\n"
+        f"Choose your password here (the link works once, for {hours} hours):\n\n{link}\n\n"
+        "If you were not expecting this, you can ignore this email.\n",
+    )
+
+
+def send_reset(user: User) -> None:
+    token = issue_token(user, RESET_PASSWORD)
+    link = url_for("auth.set_password", token=token, _external=True)
+    minutes = current_app.config["RESET_PASSWORD_LINK_MINUTES"]
+    mail.send(
+        user.email,
+        "Reset your Placements password",
+        f"Hello {user.first_name},\n\nSomeone asked to reset your Placements password.\n"
+        f"Choose a new one here (the link works once, for {minutes} minutes):\n\n{link}\n\n"
+        "If it was not you, ignore this email: your password has not changed.\n",
+    )
+
+
+def audit(actor: User | None, action: str, obj) -> None:
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            object_type=type(obj).__name__,
+            object_id=getattr(obj, "id", None),
+        )
+    )

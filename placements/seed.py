@@ -1,0 +1,213 @@
+"""Demo data shared by `flask seed-demo` and the tests: 3 schools, 8 employers, 150 students.
+
+Every name and URN is invented; the postcodes are real (OS Code-Point Open), so distances are too.
+Demo accounts get no password here: `set_demo_passwords` gives one account per role a fresh random
+password each time, so no fixed default credentials ever exist (ASVS 6.3.2).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import geo, vocab
+from .models import Organisation, School, StudentInterest, StudentNeed, StudentProfile, User, utcnow
+
+SCHOOLS = [  # (urn, name, postcode, nearby postcode districts for students' homes)
+    ("999001", "Camberwell Park Academy", "SE5 8UH", ("SE5", "SE15", "SE11")),
+    ("999002", "Fallowfield High School", "M14 5RB", ("M14", "M20", "M13")),
+    ("999003", "Headingley Community College", "LS6 1AA", ("LS6", "LS7", "LS2")),
+]
+EMPLOYERS = [  # (name, size band, route, postcode, status)
+    ("Southwark Digital Studio", "small", "digital", "SE1 7PB", "approved"),
+    ("Kennington Care Partnership", "large", "care", "SE11 5QY", "approved"),
+    ("Bankside Builders", "medium", "construction", "SE1 9SG", "approved"),
+    ("Greenwich Riverside Kitchen", "micro", "catering", "SE10 0ER", "pending"),
+    ("Quayside Media", "medium", "creative", "M50 2EQ", "approved"),
+    ("Ardwick Engineering Works", "medium", "engineering", "M13 9PL", "approved"),
+    ("Park Square Legal and Finance", "small", "legal_finance", "LS1 4DY", "approved"),
+    ("Aire Valley Logistics", "large", "transport", "LS11 5DR", "approved"),
+]
+# Districts the demo needs in the postcode table; tests load just these from the real data.
+OUTCODES = sorted(
+    {pc.split()[0] for _, _, pc, _ in SCHOOLS}
+    | {d for *_, districts in SCHOOLS for d in districts}
+    | {pc.split()[0] for _, _, _, pc, _ in EMPLOYERS}
+)
+FIRST_NAMES = [
+    "Aisha",
+    "Amir",
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Deji",
+    "Ella",
+    "Evie",
+    "Fatima",
+    "Finn",
+    "Grace",
+    "Hamza",
+    "Harry",
+    "Isla",
+    "Jack",
+    "Jade",
+    "Kai",
+    "Layla",
+    "Leo",
+    "Lily",
+    "Mason",
+    "Maya",
+    "Mohammed",
+    "Nia",
+    "Noah",
+    "Olivia",
+    "Oscar",
+    "Priya",
+    "Reuben",
+    "Ruby",
+    "Sam",
+    "Sofia",
+    "Tom",
+    "Yusuf",
+    "Zara",
+]
+LAST_NAMES = [
+    "Adeyemi",
+    "Ahmed",
+    "Begum",
+    "Brown",
+    "Campbell",
+    "Chen",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Green",
+    "Hall",
+    "Hussain",
+    "Jones",
+    "Kaur",
+    "Khan",
+    "Lewis",
+    "Martin",
+    "Mensah",
+    "Nowak",
+    "Patel",
+    "Roberts",
+    "Robinson",
+    "Shah",
+    "Smith",
+    "Taylor",
+    "Thomas",
+    "Walker",
+    "Williams",
+    "Wilson",
+    "Wright",
+]
+STUDENTS_PER_SCHOOL = 50
+DEMO_ADMIN_EMAIL = "admin@placements.example"
+
+
+def demo(session: Session) -> bool:
+    """Add the demo data unless it is there already. Returns True when it added anything.
+
+    Raises geo.PostcodeError when the postcode table lacks the demo postcodes.
+    """
+    if session.scalar(select(School.id).where(School.urn == SCHOOLS[0][0])) is not None:
+        return False
+    rng = random.Random(2026)
+    session.add(User(email=DEMO_ADMIN_EMAIL, first_name="Pat", last_name="Admin", role="admin"))
+    for index, (name, size, route, postcode, status) in enumerate(EMPLOYERS, start=1):
+        where = geo.lookup(postcode)
+        organisation = Organisation(
+            name=name,
+            size_band=size,
+            route=route,
+            postcode=where.postcode,
+            lat=where.lat,
+            lon=where.lon,
+            status=status,
+            status_changed_at=utcnow() if status == "approved" else None,
+        )
+        session.add(organisation)
+        first, last = FIRST_NAMES[index], LAST_NAMES[-index]
+        session.add(
+            User(
+                email=f"employer{index}@placements.example",
+                first_name=first,
+                last_name=last,
+                role="employer",
+                organisation=organisation,
+            )
+        )
+    number = 0
+    for index, (urn, name, postcode, districts) in enumerate(SCHOOLS, start=1):
+        where = geo.lookup(postcode)
+        school = School(urn=urn, name=name, postcode=where.postcode, lat=where.lat, lon=where.lon)
+        session.add(school)
+        session.add(
+            User(
+                email=f"careers{index}@placements.example",
+                first_name=FIRST_NAMES[-index],
+                last_name=LAST_NAMES[index],
+                role="careers_leader",
+                school=school,
+            )
+        )
+        for n in range(STUDENTS_PER_SCHOOL):
+            number += 1
+            session.add(_student(rng, school, number, year_group=7 + n % 7, districts=districts))
+    session.commit()
+    return True
+
+
+def _student(rng: random.Random, school: School, number: int, *, year_group: int, districts) -> User:
+    routes = list(vocab.ROUTES)
+    profile = StudentProfile(
+        year_group=year_group,
+        form=f"{year_group}{'ABC'[number % 3]}",
+        travel_radius_km=rng.choice(vocab.TRAVEL_RADII_KM[1:5]),
+        home_outcode=rng.choice(districts) if rng.random() < 0.4 else None,
+        sen_provision=rng.choices(["N", "K", "E"], weights=[80, 15, 5])[0],
+        disadvantaged=rng.random() < 0.25,
+        interests=[StudentInterest(route=r) for r in rng.sample(routes, rng.randint(1, 3))],
+    )
+    if rng.random() < 0.25:
+        features = rng.sample(list(vocab.ACCESS_FEATURES), rng.randint(1, 2))
+        profile.needs = [
+            StudentNeed(feature=f, priority="must" if i == 0 and rng.random() < 0.6 else "preferred")
+            for i, f in enumerate(features)
+        ]
+    return User(
+        email=f"student{number}@placements.example",
+        first_name=rng.choice(FIRST_NAMES),
+        last_name=rng.choice(LAST_NAMES),
+        role="student",
+        school=school,
+        student_profile=profile,
+    )
+
+
+def demo_accounts(session: Session) -> dict[str, User]:
+    """One demo account per role: the ones the README and the run command talk about."""
+    emails = {
+        "admin": DEMO_ADMIN_EMAIL,
+        "careers_leader": "careers1@placements.example",
+        "employer": "employer1@placements.example",
+        "student": "student1@placements.example",
+    }
+    return {role: session.scalar(select(User).where(User.email == email)) for role, email in emails.items()}
+
+
+def set_demo_passwords(session: Session) -> dict[str, tuple[str, str]]:
+    """Give each demo account a fresh random password; returns {role: (email, password)}."""
+    logins = {}
+    for role, user in demo_accounts(session).items():
+        password = "demo-" + secrets.token_urlsafe(12)
+        user.set_password(password)
+        logins[role] = (user.email, password)
+    session.commit()
+    return logins

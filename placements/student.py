@@ -1,0 +1,49 @@
+"""Students: their own profile and nothing else."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from .access import roles
+from .extensions import db
+from .forms import ProfileForm
+from .models import StudentInterest, StudentNeed
+
+bp = Blueprint("student", __name__, url_prefix="/student")
+student_only = roles("student")
+
+
+@bp.get("/")
+@student_only
+def home():
+    return render_template("student/home.html", profile=current_user.student_profile)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@student_only
+def profile():
+    profile = current_user.student_profile
+    form = ProfileForm()
+    if not form.is_submitted():
+        form.interests.data = profile.interest_routes
+        form.travel_radius_km.data = str(profile.travel_radius_km)
+        form.home_outcode.data = profile.home_outcode or ""
+        for need in profile.needs:
+            getattr(form, f"need_{need.feature}").data = need.priority
+    if form.validate_on_submit():
+        profile.interests = [StudentInterest(route=route) for route in form.interests.data]
+        profile.travel_radius_km = int(form.travel_radius_km.data)
+        profile.home_outcode = form.home_outcode.data or None
+        existing = {need.feature: need for need in profile.needs}
+        chosen = form.needs()
+        profile.needs = [
+            existing.get(feature) or StudentNeed(feature=feature, priority=priority)
+            for feature, priority in chosen.items()
+        ]
+        for need in profile.needs:
+            need.priority = chosen[need.feature]
+        db.session.commit()
+        flash("Your profile has been saved.", "success")
+        return redirect(url_for("student.home"))
+    return render_template("student/profile.html", form=form)
