@@ -164,9 +164,10 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("Your current password is not right.")
         else:
-            current_user.set_password(form.password.data)  # also ends every other session
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)  # rotates the session token: other sessions end
             db.session.commit()
-            login_user(current_user)
+            login_user(user)
             session["login_at"] = time.time()
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(home_url(current_user))

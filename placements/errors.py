@@ -46,6 +46,6 @@ def init_app(app: Flask) -> None:
             return http_error(error)
         db.session.rollback()
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        if current_app.testing or current_app.config.get("PROPAGATE_EXCEPTIONS"):
             raise error
         return render_error(InternalServerError.code)

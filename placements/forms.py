@@ -140,12 +140,12 @@ class EmployerRegistrationForm(FlaskForm):
     )
     size_band = SelectField(
         "Size",
-        choices=[("", "Choose a size")] + vocab.choices(vocab.SIZE_BANDS),
+        choices={"": "Choose a size"} | vocab.SIZE_BANDS,
         validators=[InputRequired("Choose your organisation's size.")],
     )
     route = SelectField(
         "Main sector (technical education route)",
-        choices=[("", "Choose a sector")] + vocab.choices(vocab.ROUTES),
+        choices={"": "Choose a sector"} | vocab.ROUTES,
         validators=[InputRequired("Choose your main sector.")],
     )
     postcode = PostcodeField("Main workplace postcode", render_kw={"autocomplete": "postal-code"})
@@ -160,13 +160,13 @@ class StudentForm(FlaskForm):
     email = _email_field("School email address")
     year_group = SelectField(
         "Year group",
-        choices=[("", "Choose a year group")] + [(str(y), f"Year {y}") for y in vocab.YEAR_GROUPS],
+        choices={"": "Choose a year group"} | {str(y): f"Year {y}" for y in vocab.YEAR_GROUPS},
         validators=[InputRequired("Choose a year group.")],
     )
     form_group = StringField("Form (optional)", validators=[Optional(), Length(max=20)])
     sen_provision = SelectField(
         "SEN provision",
-        choices=vocab.choices(vocab.SEN_PROVISION),
+        choices=vocab.SEN_PROVISION,
         default="N",
         description="Restricted: seen only by staff at your school, never by employers.",
     )
@@ -177,10 +177,10 @@ class StudentForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    interests = MultiCheckboxField("Which areas of work interest you?", choices=vocab.choices(vocab.ROUTES))
+    interests = MultiCheckboxField("Which areas of work interest you?", choices=vocab.ROUTES)
     travel_radius_km = RadioField(
         "How far can you travel to a placement?",
-        choices=[(str(km), f"Up to {km} km") for km in vocab.TRAVEL_RADII_KM],
+        choices={str(km): f"Up to {km} km" for km in vocab.TRAVEL_RADII_KM},
         validators=[InputRequired("Choose how far you can travel.")],
     )
     home_outcode = StringField(
@@ -211,7 +211,7 @@ for _key, _label in vocab.ACCESS_FEATURES.items():
         f"need_{_key}",
         RadioField(
             _label,
-            choices=[("", "Not needed"), ("preferred", "Would help"), ("must", "Must have")],
+            choices={"": "Not needed", "preferred": "Would help", "must": "Must have"},
             default="",
             validators=[Optional()],
         ),

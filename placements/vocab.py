@@ -72,8 +72,3 @@ APPROVAL_STATUSES: dict[str, str] = {
 
 # Travel radius choices offered to students, in kilometres.
 TRAVEL_RADII_KM: tuple[int, ...] = (2, 5, 10, 15, 25, 40)
-
-
-def choices(vocab: dict[str, str]) -> list[tuple[str, str]]:
-    """(key, label) pairs in vocabulary order, for form select fields."""
-    return list(vocab.items())

@@ -6,16 +6,31 @@ from __future__ import annotations
 import functools
 import os
 import re
+import tempfile
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
 from placements import create_app, database_url, geo, seed
 from placements.extensions import db
 
 TEST_PASSWORD = "correct horse battery staple"
-DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or "sqlite://"
+# A file, not memory: browser tests and concurrency tests reach it from other threads and connections.
+DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
+    f"sqlite:///{tempfile.gettempdir()}/placements-test-{os.getpid()}.sqlite"
+)
+STATIC_TABLES = ("postcode", "outcode")  # reference data: loaded once per run, never changed by tests
 _postcode_rows: list[dict] = []
+_schema_ready: set[str] = set()
+
+
+@event.listens_for(Engine, "connect")
+def _fast_sqlite(dbapi_connection, connection_record) -> None:
+    # Tests need no durability across power cuts: skip SQLite's fsyncs, which dominate a test's time.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def make_app(**overrides):
@@ -51,9 +66,17 @@ def test_password_hash() -> str:
 def reset_database(app) -> None:
     """Empty schema, the demo districts' real postcodes, the demo data, known demo passwords."""
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        geo.replace_postcodes(demo_postcode_rows())
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        if uri not in _schema_ready:
+            db.drop_all()
+            db.create_all()
+            geo.replace_postcodes(demo_postcode_rows())
+            _schema_ready.add(uri)
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in STATIC_TABLES:
+                    db.session.execute(table.delete())
+            db.session.commit()
         seed.demo(db.session)
         for user in seed.demo_accounts(db.session).values():
             user.password_hash = test_password_hash()
