@@ -6,7 +6,7 @@ import os
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import geo, seed, vocab
 from .extensions import db
@@ -57,6 +57,7 @@ def lookup(postcode: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--no-logins", is_flag=True, help="Do not reset and print the demo logins.")
 def seed_demo(no_logins: bool) -> None:
     """Add demo schools, employers and students (once), then print a fresh demo login per role."""

@@ -104,6 +104,16 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def give_password(app, email: str) -> None:
+    """Let a demo account other than the four main ones sign in with TEST_PASSWORD."""
+    from placements.models import User
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        user.password_hash = test_password_hash()
+        db.session.commit()
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
