@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from . import accounts
 from .access import roles
 from .extensions import db
-from .forms import ConfirmForm, InviteForm, RejectForm, SchoolForm
+from .forms import ConfirmForm, InviteForm, RejectForm, SchoolForm, status
 from .models import Organisation, OutboxMessage, School, User, utcnow
 from .pagination import paginate
 
@@ -53,7 +53,7 @@ def new_school():
             db.session.commit()
             flash(f"{school.name} has been added. Now invite its careers leader.", "success")
             return redirect(url_for("admin.school", school_id=school.id))
-    return render_template("admin/school_form.html", form=form)
+    return render_template("admin/school_form.html", form=form), status(form)
 
 
 @bp.get("/schools/<int:school_id>")
@@ -92,7 +92,7 @@ def invite_leader(school_id: int):
             db.session.commit()
             flash(f"Invitation sent to {leader.email}.", "success")
             return redirect(url_for("admin.school", school_id=school.id))
-    return render_template("admin/school.html", school=school, leaders=_leaders(school), form=form)
+    return render_template("admin/school.html", school=school, leaders=_leaders(school), form=form), status(form)
 
 
 @bp.get("/organisations")
@@ -137,7 +137,7 @@ def reject(organisation_id: int):
         return redirect(url_for("admin.organisation", organisation_id=organisation.id))
     return render_template(
         "admin/organisation.html", organisation=organisation, approve_form=ConfirmForm(), reject_form=form
-    )
+    ), status(form)
 
 
 @bp.get("/outbox")

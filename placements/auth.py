@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import accounts, htmx
 from .access import public, signed_in
 from .extensions import db, limiter, login_manager
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm, status
 from .models import User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -97,7 +97,7 @@ def login():
         if user is None:
             current_app.logger.info("login failed for an account from %s", request.remote_addr)
             form.password.errors.append("The email address or password is not right.")
-            return render_template("auth/login.html", form=form), 200
+            return render_template("auth/login.html", form=form), 422
         session.clear()  # a new session on login (ASVS 7.2.4)
         login_user(user)
         session.permanent = True
@@ -106,7 +106,7 @@ def login():
         db.session.commit()
         current_app.logger.info("login succeeded for user %s", user.id)
         return redirect(_safe_next(request.args.get("next")) or home_url(user))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), status(form)
 
 
 @bp.post("/logout")
@@ -138,7 +138,7 @@ def set_password(token: str):
         session.clear()
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, user=row.user)
+    return render_template("auth/set_password.html", form=form, user=row.user), status(form)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -153,7 +153,7 @@ def forgot_password():
             db.session.commit()
         # The same answer whether or not the account exists (no account enumeration).
         return render_template("auth/reset_sent.html", email=form.email.data)
-    return render_template("auth/forgot_password.html", form=form)
+    return render_template("auth/forgot_password.html", form=form), status(form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -171,7 +171,7 @@ def change_password():
             session["login_at"] = time.time()
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(home_url(current_user))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), status(form)
 
 
 @bp.get("/home")

@@ -9,7 +9,7 @@ from . import accounts, mail
 from .access import public, roles
 from .admin import email_taken
 from .extensions import db, limiter
-from .forms import EmployerRegistrationForm
+from .forms import EmployerRegistrationForm, status
 from .models import Organisation, User
 
 bp = Blueprint("employer", __name__)
@@ -53,7 +53,7 @@ def register():
         accounts.invite(user, invited_by="You (or a colleague) registering your organisation")
         db.session.commit()
         return render_template("employer/registered.html", email=form.email.data)
-    return render_template("employer/register.html", form=form)
+    return render_template("employer/register.html", form=form), status(form)
 
 
 @bp.get("/employer/")

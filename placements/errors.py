@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import htmx
 from .extensions import db
 
 MESSAGES = {
@@ -21,7 +22,11 @@ MESSAGES = {
 
 def render_error(code: int, detail: str | None = None):
     title, hint = MESSAGES.get(code, MESSAGES[400])
-    return render_template("errors/error.html", code=code, title=title, hint=detail or hint), code
+    response = make_response(render_template("errors/error.html", code=code, title=title, hint=detail or hint), code)
+    if htmx.is_partial():
+        # An error page replaces the whole page, not the fragment the request was aiming at.
+        response.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML"})
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -20,6 +20,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from . import geo, passwords, vocab
 
 
+def status(form: FlaskForm) -> int:
+    """422 for a submitted form with errors (a clear 4xx that htmx is configured to swap), else 200."""
+    return 422 if form.is_submitted() and form.errors else 200
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

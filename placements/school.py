@@ -10,7 +10,7 @@ from . import accounts, htmx
 from .access import roles
 from .admin import email_taken
 from .extensions import db
-from .forms import StudentForm
+from .forms import StudentForm, status
 from .models import StudentProfile, User
 from .pagination import paginate
 
@@ -82,7 +82,7 @@ def new_student():
             db.session.commit()
             flash(f"Account made for {student.full_name}. A link to set a password has been emailed.", "success")
             return redirect(url_for("school.student", user_id=student.id))
-    return render_template("school/student_form.html", form=form)
+    return render_template("school/student_form.html", form=form), status(form)
 
 
 @bp.get("/students/<int:user_id>")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .access import roles
 from .extensions import db
-from .forms import ProfileForm
+from .forms import ProfileForm, status
 from .models import StudentInterest, StudentNeed
 
 bp = Blueprint("student", __name__, url_prefix="/student")
@@ -46,4 +46,4 @@ def profile():
         db.session.commit()
         flash("Your profile has been saved.", "success")
         return redirect(url_for("student.home"))
-    return render_template("student/profile.html", form=form)
+    return render_template("student/profile.html", form=form), status(form)

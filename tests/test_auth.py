@@ -40,13 +40,13 @@ def test_wrong_password_gives_one_message_for_both_mistakes(client, auth):
     wrong_password = auth.login("admin", "not the password at all")
     unknown_email = auth.login("nobody@placements.example", "not the password at all")
     message = "The email address or password is not right."
-    assert wrong_password.status_code == unknown_email.status_code == 200
+    assert wrong_password.status_code == unknown_email.status_code == 422
     assert message in wrong_password.text and message in unknown_email.text
 
 
 def test_malformed_login_form_is_a_clear_error_not_a_crash(client):
     response = client.post("/login", data={"email": "not-an-email"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Enter an email address like name@example.org." in response.text
     assert "Enter your password." in response.text
     assert 'class="error-summary"' in response.text
@@ -90,7 +90,7 @@ def test_sixth_bad_login_for_an_account_in_a_minute_is_rate_limited(client):
         client.post("/login", data={"email": DEMO_EMAILS["admin"], "password": f"wrong guess {n}"}).status_code
         for n in range(6)
     ]
-    assert statuses == [200] * 5 + [429]
+    assert statuses == [422] * 5 + [429]
     assert (
         "Too many attempts"
         in client.post("/login", data={"email": DEMO_EMAILS["admin"], "password": TEST_PASSWORD}).text
@@ -104,7 +104,7 @@ def test_login_is_rate_limited_per_ip_across_accounts(app):
         client.post("/login", data={"email": f"someone{n}@example.org", "password": "wrong guess"}).status_code
         for n in range(4)
     ]
-    assert statuses == [200, 200, 200, 429]
+    assert statuses == [422, 422, 422, 429]
 
 
 def test_successful_logins_do_not_count_towards_the_limit(client, auth):
@@ -133,7 +133,7 @@ def test_reset_link_works_once_and_ends_old_sessions(client, app, auth):
     assert done.status_code == 302
     assert other_device.get("/student/").status_code == 302  # signed out by the change
     assert client.get(link).status_code == 404  # one-time
-    assert auth.login("student", TEST_PASSWORD).status_code == 200  # old password gone
+    assert auth.login("student", TEST_PASSWORD).status_code == 422  # old password gone
     assert auth.login("student", NEW_PASSWORD).status_code == 302
 
 
@@ -173,7 +173,7 @@ def test_weak_passwords_are_refused_with_a_reason(client, app, password, message
     client.post("/forgot-password", data={"email": DEMO_EMAILS["student"]})
     link = link_from_outbox(_latest_mail(app, DEMO_EMAILS["student"]).body)
     response = client.post(link, data={"password": password, "confirm": password})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.text
     assert client.get(link).status_code == 200  # not used up by a refused attempt
 
@@ -217,7 +217,7 @@ def test_disabled_account_is_signed_out_and_cannot_sign_in(client, auth, app):
         user.active = False
         db.session.commit()
     assert client.get("/student/").status_code == 302
-    assert auth.login("student").status_code == 200
+    assert auth.login("student").status_code == 422
 
 
 def test_session_past_the_absolute_limit_is_ended(client, auth):
@@ -236,7 +236,7 @@ def test_invited_account_has_no_usable_password_until_the_link_is_used(client, a
         data={"first_name": "Ada", "last_name": "Okafor", "email": "ada@school.example", "year_group": "10"},
     )
     auth.logout()
-    assert auth.login("ada@school.example", "").status_code == 200
+    assert auth.login("ada@school.example", "").status_code == 422
     link = link_from_outbox(_latest_mail(app, "ada@school.example").body)
     client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert auth.login("ada@school.example", NEW_PASSWORD).headers["Location"] == "/student/"

@@ -33,7 +33,7 @@ def test_registration_creates_a_pending_organisation_and_its_first_user(client, 
 
 def test_registration_errors_keep_input_and_write_nothing(client, app):
     response = client.post("/employers/register", data=FORM | {"postcode": "NOT A CODE", "size_band": "huge"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'value="Peckham Plumbing Co"' in response.text
     assert "is not a UK postcode" in response.text and "Not a valid choice" in response.text
     with app.app_context():

@@ -62,7 +62,7 @@ def test_unknown_district_and_bad_values_are_refused_and_nothing_changes(client,
             "need_step_free_access": "maybe",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "We could not find the postcode district QQ99." in response.text
     assert "Not a valid choice" in response.text
     assert _profile(app) == before
