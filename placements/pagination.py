@@ -28,7 +28,7 @@ class Page:
 
 def requested_page() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
 
 
 def paginate(query: Select) -> Page:
