@@ -138,11 +138,12 @@ def _capacity(placement: str, value: object) -> int:
     return capacity
 
 
-def _to_indices(lists: list[Sequence[str]], index: dict[str, int], owners: list[str], what: str) -> np.ndarray:
-    """Flatten ``lists`` of ids into one array of their integer indices."""
-    flat = list(chain.from_iterable(lists))
+def _to_indices(
+    lists: list[Sequence[str]], size: int, index: dict[str, int], owners: list[str], what: str
+) -> np.ndarray:
+    """The ``size`` ids in ``lists``, flattened, as an array of their integer indices."""
     try:
-        return np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+        return np.fromiter(map(index.__getitem__, chain.from_iterable(lists)), dtype=np.int64, count=size)
     except KeyError as missing:
         owner = next(o for o, ids in zip(owners, lists, strict=True) if missing.args[0] in ids)
         raise ValueError(what.format(owner=owner, id=missing.args[0])) from None
@@ -166,12 +167,13 @@ def _acceptable_proposals(
 
     # Placements' lists, keyed by placement * n_students + student.
     ranking = list(placement_prefs)
-    ranked = [placement_prefs[p] for p in ranking]
+    ranked = list(placement_prefs.values())
     for pid in ranking:
         if pid not in placement_index:
             raise ValueError(f"placement {pid!r} ranks students but has no capacity entry")
     lengths = np.fromiter(map(len, ranked), dtype=np.int64, count=len(ranked))
-    ranked_student = _to_indices(ranked, student_index, ranking, "placement {owner!r} ranks unknown student {id!r}")
+    unknown = "placement {owner!r} ranks unknown student {id!r}"
+    ranked_student = _to_indices(ranked, int(lengths.sum()), student_index, ranking, unknown)
     ranker = np.repeat(np.array([placement_index[p] for p in ranking], dtype=np.int64), lengths)
     rank_in_list = np.arange(ranked_student.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     pair = ranker * n_students + ranked_student
@@ -185,7 +187,7 @@ def _acceptable_proposals(
     wanted = list(student_prefs.values())
     lengths = np.fromiter(map(len, wanted), dtype=np.int64, count=n_students)
     unknown = "student {owner!r} lists placement {id!r}, which has no capacity entry"
-    choice = _to_indices(wanted, placement_index, student_ids, unknown)
+    choice = _to_indices(wanted, int(lengths.sum()), placement_index, student_ids, unknown)
     chooser = np.repeat(np.arange(n_students, dtype=np.int64), lengths)
     proposal = choice * n_students + chooser
     by_pair = np.argsort(proposal)
