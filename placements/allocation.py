@@ -204,9 +204,9 @@ def _acceptable_proposals(
     acceptable &= cap[choice] > 0
 
     choice, rank, chooser = choice[acceptable], rank[acceptable], chooser[acceptable]
-    end = np.cumsum(np.bincount(chooser, minlength=n_students))
-    start = end - np.bincount(chooser, minlength=n_students)
-    return choice, rank, start, end
+    counts = np.bincount(chooser, minlength=n_students)
+    end = np.cumsum(counts)
+    return choice, rank, end - counts, end
 
 
 def _ragged_arange(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
