@@ -1,0 +1,68 @@
+"""Keyboard only: the skip link comes first, and a person can sign in without a mouse."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import WTFORMS_TUPLE_CHOICES
+from tests.conftest import DEMO_EMAILS, TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, WTFORMS_TUPLE_CHOICES]
+
+HOMES = {"admin": "/admin/", "careers_leader": "/school/", "employer": "/employer/", "student": "/student/"}
+MAX_TABS = 40
+
+
+def focused(page) -> dict:
+    """What has keyboard focus: tag, text, href (path), id."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            return {tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || "").trim(),
+                    href: el.getAttribute("href"), id: el.id, name: el.getAttribute("name")};
+        }"""
+    )
+
+
+def tab_to(page, wanted, what: str) -> dict:
+    """Press Tab until wanted(focused element) is true."""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        element = focused(page)
+        if wanted(element):
+            return element
+    raise AssertionError(f"{what} not reached in {MAX_TABS} presses of Tab")
+
+
+def test_skip_link_is_first_and_moves_focus_to_main(server, page):
+    page.goto(server.url + "/")
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert (first["tag"], first["href"]) == ("a", "#main"), first
+    assert first["text"] == "Skip to main content"
+    box = page.locator(".skip-link").bounding_box()
+    assert box and box["x"] >= 0 and box["y"] >= 0, f"the skip link must show on screen when focused: {box}"
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main"
+    # The next Tab starts inside main, not back in the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
+
+
+@pytest.mark.parametrize("role", list(HOMES))
+def test_sign_in_with_the_keyboard_only(server, page, role):
+    page.goto(server.url + "/")
+    tab_to(page, lambda el: el["tag"] == "a" and el["text"] == "Sign in", "the header's Sign in link")
+    page.keyboard.press("Enter")
+    page.wait_for_url(server.url + "/login")
+
+    tab_to(page, lambda el: el["name"] == "email", "the email field")
+    page.keyboard.type(DEMO_EMAILS[role])
+    page.keyboard.press("Tab")
+    assert focused(page)["name"] == "password"
+    page.keyboard.type(TEST_PASSWORD)
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(server.url + HOMES[role])
+    sign_out = page.get_by_role("button", name="Sign out")
+    assert DEMO_EMAILS[role] in sign_out.text_content()
