@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, admin, auth, cli, employer, errors, extensions, public, school, student, vocab
 
@@ -86,6 +87,11 @@ def _harden(app: Flask) -> None:
         SESSION_COOKIE_NAME="__Host-session",
         PREFERRED_URL_SCHEME="https",
     )
+    hops = int(os.environ.get("PROXY_HOPS", "0") or 0)
+    if hops:
+        # Behind a TLS proxy: trust exactly that many X-Forwarded-* hops, so the rate limiter keys on
+        # the real client address and url_for builds https links (ASVS 15.3.4).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     hosts = os.environ.get("TRUSTED_HOSTS")
     if hosts:
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]

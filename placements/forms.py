@@ -43,10 +43,16 @@ def _email_field(label: str = "Email address") -> EmailField:
     )
 
 
+def _with_article(label: str) -> str:
+    """ "First name" -> "a first name"; "Your first name" -> "your first name"."""
+    lowered = label.lower()
+    return lowered if lowered.startswith("your ") else f"a {lowered}"
+
+
 def _name_field(label: str, autocomplete: str) -> StringField:
     return StringField(
         label,
-        validators=[InputRequired(f"Enter a {label.lower()}."), Length(max=100)],
+        validators=[InputRequired(f"Enter {_with_article(label)}."), Length(max=100)],
         filters=[lambda v: v.strip() if v else v],
         render_kw={"autocomplete": autocomplete},
     )

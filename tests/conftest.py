@@ -43,7 +43,23 @@ def make_app(**overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    _apps.append(app)
+    return app
+
+
+_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    """Close every connection a test's apps opened (PostgreSQL warns about connections left open)."""
+    yield
+    while _apps:
+        app = _apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def demo_postcode_rows() -> list[dict]:

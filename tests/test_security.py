@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from flask import request
 from sqlalchemy import func, select
 
 from placements import create_app
+from placements.access import public
 from placements.extensions import db
 from placements.models import School
 from tests.conftest import DEMO_EMAILS, TEST_PASSWORD, make_app, reset_database
@@ -125,3 +127,19 @@ def test_wrong_method_is_a_405_page(client):
     response = client.get("/logout")
     assert response.status_code == 405
     assert "That did not work" in response.text
+
+
+def test_behind_a_proxy_the_real_client_address_is_used(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLACEMENTS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("PROXY_HOPS", "1")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    app = create_app()
+    seen = {}
+    app.add_url_rule("/whoami", "whoami", public(lambda: seen.setdefault("ip", request.remote_addr) or "ok"))
+    app.test_client().get(
+        "/whoami",
+        base_url="https://localhost",
+        headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
+    )
+    assert seen["ip"] == "203.0.113.9"

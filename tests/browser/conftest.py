@@ -29,11 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# WTForms 3.3 deprecates tuple choices for SelectField (placements/forms.py still uses them). The server
-# thread shares the process's warning filters, where warnings are errors, so such a page would answer
-# 500 here and nowhere else. Drop this once forms.py uses SelectChoice.
-WTFORMS_TUPLE_CHOICES = pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples:DeprecationWarning")
-
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):

@@ -18,10 +18,10 @@ from placements import accounts, seed
 from placements.access import PUBLIC, access_of
 from placements.extensions import db
 from placements.models import Organisation, User
-from tests.browser.conftest import WTFORMS_TUPLE_CHOICES, sign_in
+from tests.browser.conftest import sign_in
 from tests.conftest import make_app
 
-pytestmark = [pytest.mark.browser, WTFORMS_TUPLE_CHOICES]
+pytestmark = [pytest.mark.browser]
 
 ROLES = ("admin", "careers_leader", "employer", "student")
 ANONYMOUS = "anonymous"

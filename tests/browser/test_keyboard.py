@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import WTFORMS_TUPLE_CHOICES
 from tests.conftest import DEMO_EMAILS, TEST_PASSWORD
 
-pytestmark = [pytest.mark.browser, WTFORMS_TUPLE_CHOICES]
+pytestmark = [pytest.mark.browser]
 
 HOMES = {"admin": "/admin/", "careers_leader": "/school/", "employer": "/employer/", "student": "/student/"}
 MAX_TABS = 40
