@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -89,17 +90,17 @@ class Organisation(db.Model):
     insurer: Mapped[str | None] = mapped_column(String(200))
     insurance_expires_on: Mapped[date | None] = mapped_column(Date)
     # The risk assessment covers young people, and gives children none of the work Reg 19 MHSWR prohibits.
-    risk_assessment_covers_young_people: Mapped[bool] = mapped_column(Boolean, default=False)
-    no_prohibited_tasks_for_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_assessment_covers_young_people: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    no_prohibited_tasks_for_children: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     risk_assessment_reviewed_on: Mapped[date | None] = mapped_column(Date)
     safeguarding_contact_name: Mapped[str | None] = mapped_column(String(200))
     safeguarding_contact_role: Mapped[str | None] = mapped_column(String(200))
     safeguarding_contact_email: Mapped[str | None] = mapped_column(String(254))
     safeguarding_contact_phone: Mapped[str | None] = mapped_column(String(30))
     # Virtual delivery: organisational accounts only, group sessions, no private one-to-one contact.
-    virtual_organisation_accounts: Mapped[bool] = mapped_column(Boolean, default=False)
-    virtual_group_sessions: Mapped[bool] = mapped_column(Boolean, default=False)
-    virtual_no_one_to_one: Mapped[bool] = mapped_column(Boolean, default=False)
+    virtual_organisation_accounts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    virtual_group_sessions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    virtual_no_one_to_one: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     safeguarding_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
