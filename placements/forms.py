@@ -19,7 +19,8 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import geo, passwords, vocab
@@ -263,7 +264,7 @@ class SafeguardingForm(FlaskForm):
 
     insurance_basis = RadioField(
         "Employers' liability insurance",
-        choices=vocab.choices(vocab.INSURANCE_BASES),
+        choices=vocab.INSURANCE_BASES,
         validators=[InputRequired("Say whether you hold employers' liability insurance or are exempt.")],
         description="Insurers treat work experience students as employees, so your existing cover applies.",
     )
@@ -283,11 +284,11 @@ class SafeguardingForm(FlaskForm):
     risk_assessment_reviewed_on = PeopleDateField("Date the risk assessment was last reviewed", validators=[Optional()])
     safeguarding_contact_name = StringField(
         "Name",
-        validators=[InputRequired("Enter the name of your safeguarding contact."), Length(max=200)],
+        validators=[DataRequired("Enter the name of your safeguarding contact."), Length(max=200)],
         filters=[_strip],
     )
     safeguarding_contact_role = StringField(
-        "Role", validators=[InputRequired("Enter their role."), Length(max=200)], filters=[_strip]
+        "Role", validators=[DataRequired("Enter their role."), Length(max=200)], filters=[_strip]
     )
     safeguarding_contact_email = _email_field("Email address")
     safeguarding_contact_phone = TelField(
@@ -327,40 +328,44 @@ class SafeguardingForm(FlaskForm):
 class PlacementForm(FlaskForm):
     title = StringField(
         "Title",
-        validators=[InputRequired("Enter a title."), Length(max=120)],
+        validators=[DataRequired("Enter a title."), Length(max=120)],
         filters=[_strip],
         description="For example, “Two days in a digital studio”.",
     )
     description = TextAreaField(
         "Description",
-        validators=[InputRequired("Describe the placement."), Length(max=4000)],
+        validators=[DataRequired("Describe the placement."), Length(max=4000)],
         filters=[_strip],
         description="What the placement is, who the student will meet and where.",
     )
     task = TextAreaField(
         "What the student will do",
-        validators=[InputRequired("Say what the student will do."), Length(max=4000)],
+        validators=[DataRequired("Say what the student will do."), Length(max=4000)],
         filters=[_strip],
         description="The task or piece of work you will set.",
     )
     activity_type = SelectField(
         "Type of activity",
-        choices={
-            None: [("", "Choose a type")],
-            "Encounters with employers (Gatsby Benchmark 5)": vocab.choices(vocab.ENCOUNTER_TYPES),
-            "Experiences of workplaces (Gatsby Benchmark 6)": vocab.choices(vocab.EXPERIENCE_TYPES),
-        },
+        choices=[SelectChoice("", "Choose a type")]
+        + [
+            SelectChoice(k, v, optgroup="Encounters with employers (Gatsby Benchmark 5)")
+            for k, v in vocab.ENCOUNTER_TYPES.items()
+        ]
+        + [
+            SelectChoice(k, v, optgroup="Experiences of workplaces (Gatsby Benchmark 6)")
+            for k, v in vocab.EXPERIENCE_TYPES.items()
+        ],
         validators=[InputRequired("Choose the type of activity.")],
         description="Work experience placements are for Years 10 to 13 only.",
     )
     delivery_mode = RadioField(
         "How is it delivered?",
-        choices=vocab.choices(vocab.DELIVERY_MODES),
+        choices=vocab.DELIVERY_MODES,
         validators=[InputRequired("Choose how the placement is delivered.")],
     )
     route = SelectField(
         "Sector (technical education route)",
-        choices=[("", "Choose a sector")] + vocab.choices(vocab.ROUTES),
+        choices={"": "Choose a sector"} | vocab.ROUTES,
         validators=[InputRequired("Choose a sector.")],
     )
     postcode = StringField(
@@ -391,7 +396,7 @@ class PlacementForm(FlaskForm):
     )
     year_groups = MultiCheckboxField(
         "Year groups",
-        choices=[(y, f"Year {y}") for y in vocab.YEAR_GROUPS],
+        choices={y: f"Year {y}" for y in vocab.YEAR_GROUPS},
         coerce=int,
     )
     applicant_question = TextAreaField(
@@ -400,12 +405,10 @@ class PlacementForm(FlaskForm):
         filters=[_strip],
         description="For example, “Why would you like to work with animals?”",
     )
-    adjustments = MultiCheckboxField(
-        "Accessibility adjustments you offer", choices=vocab.choices(vocab.ACCESS_FEATURES)
-    )
+    adjustments = MultiCheckboxField("Accessibility adjustments you offer", choices=vocab.ACCESS_FEATURES)
     criteria = MultiCheckboxField(
         "Which of these will the placement give the student?",
-        choices=vocab.choices(vocab.MEANINGFUL_CRITERIA),
+        choices=vocab.MEANINGFUL_CRITERIA,
         description="The Gatsby Benchmark 6 definition of a meaningful experience of a workplace.",
     )
     save = SubmitField("Save as draft")
@@ -462,7 +465,7 @@ class PlacementForm(FlaskForm):
 class CancelForm(FlaskForm):
     reason = TextAreaField(
         "Why are you cancelling it?",
-        validators=[InputRequired("Give a reason: we will pass it on to anyone who applied."), Length(max=2000)],
+        validators=[DataRequired("Give a reason: we will pass it on to anyone who applied."), Length(max=2000)],
         filters=[_strip],
         description="Applicants and their schools will see this.",
     )
