@@ -244,6 +244,9 @@ def _parse_error(field_class, message: str):
 
     class Field(field_class):
         def process_formdata(self, valuelist) -> None:
+            if not "".join(valuelist or ()).strip():
+                self.data = None  # left empty: InputRequired or the form's own rule says so
+                return
             try:
                 super().process_formdata(valuelist)
             except ValueError:
@@ -260,7 +263,10 @@ PeopleIntegerField = _parse_error(IntegerField, "Enter a whole number, like 4.")
 
 
 class SafeguardingForm(FlaskForm):
-    """An organisation's safeguarding facts (domain.md §4.2, §4.6), stated once for every placement."""
+    """An organisation's safeguarding facts (domain.md §4.2, §4.6), stated once for every placement.
+
+    No Optional() on the insurer and date fields: it would stop the validate_* rules below, which
+    decide when an empty one is a problem."""
 
     insurance_basis = RadioField(
         "Employers' liability insurance",
@@ -268,11 +274,9 @@ class SafeguardingForm(FlaskForm):
         validators=[InputRequired("Say whether you hold employers' liability insurance or are exempt.")],
         description="Insurers treat work experience students as employees, so your existing cover applies.",
     )
-    insurer = StringField(
-        "Insurer", validators=[Optional(), Length(max=200)], filters=[_strip], description="If you are insured."
-    )
+    insurer = StringField("Insurer", validators=[Length(max=200)], filters=[_strip], description="If you are insured.")
     insurance_expires_on = PeopleDateField(
-        "Policy expiry date", validators=[Optional()], description="If you are insured. For example, 31 3 2027."
+        "Policy expiry date", description="If you are insured. For example, 31 3 2027."
     )
     risk_assessment_covers_young_people = BooleanField(
         "Our risk assessment covers young people (under 18) on work experience"
@@ -281,7 +285,7 @@ class SafeguardingForm(FlaskForm):
         "We will not give children any work that Regulation 19 of the Management of Health and Safety at "
         "Work Regulations prohibits for them"
     )
-    risk_assessment_reviewed_on = PeopleDateField("Date the risk assessment was last reviewed", validators=[Optional()])
+    risk_assessment_reviewed_on = PeopleDateField("Date the risk assessment was last reviewed")
     safeguarding_contact_name = StringField(
         "Name",
         validators=[DataRequired("Enter the name of your safeguarding contact."), Length(max=200)],

@@ -250,9 +250,9 @@ def test_dashboard_paginates(app, client, auth):
 @pytest.mark.parametrize(
     ("days", "warning"),
     [
-        (-3, "Your employers&#39; liability insurance expired on"),
-        (0, "Your employers&#39; liability insurance expires today"),
-        (10, "Your employers&#39; liability insurance expires in 10 days"),
+        (-3, "liability insurance expired on"),
+        (0, "liability insurance expires today"),
+        (10, "liability insurance expires in 10 days"),
     ],
 )
 def test_dashboard_warns_about_insurance(app, client, auth, days, warning):
