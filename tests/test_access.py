@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from placements import access
 from placements.extensions import db
-from placements.models import Organisation, School, User
+from placements.models import Organisation, Placement, School, User
 from tests.conftest import make_app
 
 ROLES = ("student", "careers_leader", "employer", "admin")
@@ -53,6 +53,13 @@ def _sample_arguments(app) -> dict[str, object]:
             "school_id": db.session.scalar(select(School.id).order_by(School.id)),
             "organisation_id": db.session.scalar(select(Organisation.id).order_by(Organisation.id)),
             "user_id": db.session.scalar(select(User.id).where(User.email == "student1@placements.example")),
+            "placement_id": db.session.scalar(
+                select(Placement.id)
+                .join(Organisation)
+                .join(User, User.organisation_id == Organisation.id)
+                .where(User.email == "employer1@placements.example", Placement.status == "published")
+                .order_by(Placement.id)
+            ),
             "token": "not-a-real-token",
             "filename": "app.css",
         }

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from placements import accounts, seed
 from placements.access import PUBLIC, access_of
 from placements.extensions import db
-from placements.models import Organisation, User
+from placements.models import Organisation, Placement, User
 from tests.browser.conftest import sign_in
 from tests.conftest import make_app
 
@@ -55,12 +55,20 @@ def _user_id(role: str) -> int:
     return db.session.scalar(query.limit(1))
 
 
+def _placement_id(role: str) -> int:
+    """A published placement of the demo employer: its edit, close and cancel pages all apply."""
+    organisation_id = seed.demo_accounts(db.session)["employer"].organisation_id
+    query = select(Placement.id).where(Placement.organisation_id == organisation_id, Placement.status == "published")
+    return db.session.scalar(query.order_by(Placement.id).limit(1))
+
+
 # URL argument name -> a real value from the demo data for a role. Add one when a route needs it.
 ARGUMENTS: dict[str, Callable[[str], object]] = {
     "token": _set_password_token,
     "school_id": _school_id,
     "organisation_id": _organisation_id,
     "user_id": _user_id,
+    "placement_id": _placement_id,
 }
 
 
