@@ -58,12 +58,12 @@ def test_unknown_district_and_bad_values_are_refused_and_nothing_changes(client,
         data={
             "interests": ["digital", "astronaut"],
             "travel_radius_km": "9999",
-            "home_outcode": "QQ99",
+            "home_outcode": "SE99",
             "need_step_free_access": "maybe",
         },
     )
     assert response.status_code == 422
-    assert "We could not find the postcode district QQ99." in response.text
+    assert "We could not find the postcode district SE99." in response.text
     assert "Not a valid choice" in response.text
     assert _profile(app) == before
 
