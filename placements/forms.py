@@ -6,15 +6,21 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
+    TelField,
     TextAreaField,
+    TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import geo, passwords, vocab
@@ -232,3 +238,239 @@ class RejectForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form: only its CSRF token matters."""
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _parse_error(field_class, message: str):
+    """A field whose "not a date / time / number" message is written for people."""
+
+    class Field(field_class):
+        def process_formdata(self, valuelist) -> None:
+            try:
+                super().process_formdata(valuelist)
+            except ValueError:
+                self.data = None
+                raise ValueError(message) from None
+
+    Field.__name__ = field_class.__name__  # render_field and templates look at field.type
+    return Field
+
+
+PeopleDateField = _parse_error(DateField, "Enter a real date, like 14 July 2027.")
+PeopleTimeField = _parse_error(TimeField, "Enter a time like 09:30.")
+PeopleIntegerField = _parse_error(IntegerField, "Enter a whole number, like 4.")
+
+
+class SafeguardingForm(FlaskForm):
+    """An organisation's safeguarding facts (domain.md §4.2, §4.6), stated once for every placement."""
+
+    insurance_basis = RadioField(
+        "Employers' liability insurance",
+        choices=vocab.INSURANCE_BASES,
+        validators=[InputRequired("Say whether you hold employers' liability insurance or are exempt.")],
+        description="Insurers treat work experience students as employees, so your existing cover applies.",
+    )
+    insurer = StringField(
+        "Insurer", validators=[Optional(), Length(max=200)], filters=[_strip], description="If you are insured."
+    )
+    insurance_expires_on = PeopleDateField(
+        "Policy expiry date", validators=[Optional()], description="If you are insured. For example, 31 3 2027."
+    )
+    risk_assessment_covers_young_people = BooleanField(
+        "Our risk assessment covers young people (under 18) on work experience"
+    )
+    no_prohibited_tasks_for_children = BooleanField(
+        "We will not give children any work that Regulation 19 of the Management of Health and Safety at "
+        "Work Regulations prohibits for them"
+    )
+    risk_assessment_reviewed_on = PeopleDateField("Date the risk assessment was last reviewed", validators=[Optional()])
+    safeguarding_contact_name = StringField(
+        "Name",
+        validators=[DataRequired("Enter the name of your safeguarding contact."), Length(max=200)],
+        filters=[_strip],
+    )
+    safeguarding_contact_role = StringField(
+        "Role", validators=[DataRequired("Enter their role."), Length(max=200)], filters=[_strip]
+    )
+    safeguarding_contact_email = _email_field("Email address")
+    safeguarding_contact_phone = TelField(
+        "Phone number (optional)",
+        validators=[Optional(), Length(max=30)],
+        filters=[_strip],
+        render_kw={"autocomplete": "tel"},
+    )
+    virtual_organisation_accounts = BooleanField("Staff use organisational accounts only, never personal ones")
+    virtual_group_sessions = BooleanField("Sessions are for groups, or have a member of school staff present")
+    virtual_no_one_to_one = BooleanField("No private one-to-one contact between staff and a student")
+
+    def __init__(self, *args, today=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._today = today
+
+    def validate_insurer(self, field) -> None:
+        if self.insurance_basis.data == "insured" and not field.data:
+            raise ValidationError("Enter the name of your insurer.")
+
+    def validate_insurance_expires_on(self, field) -> None:
+        if self.insurance_basis.data != "insured":
+            return
+        if field.data is None:
+            raise ValidationError("Enter the date your policy expires.")
+        if self._today and field.data < self._today:
+            raise ValidationError("That date has passed. Enter the expiry date of your current policy.")
+
+    def validate_risk_assessment_reviewed_on(self, field) -> None:
+        if field.data is None:
+            if self.risk_assessment_covers_young_people.data:
+                raise ValidationError("Enter the date your risk assessment was last reviewed.")
+        elif self._today and field.data > self._today:
+            raise ValidationError("The review date cannot be in the future.")
+
+
+class PlacementForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[DataRequired("Enter a title."), Length(max=120)],
+        filters=[_strip],
+        description="For example, “Two days in a digital studio”.",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[DataRequired("Describe the placement."), Length(max=4000)],
+        filters=[_strip],
+        description="What the placement is, who the student will meet and where.",
+    )
+    task = TextAreaField(
+        "What the student will do",
+        validators=[DataRequired("Say what the student will do."), Length(max=4000)],
+        filters=[_strip],
+        description="The task or piece of work you will set.",
+    )
+    activity_type = SelectField(
+        "Type of activity",
+        choices=[SelectChoice("", "Choose a type")]
+        + [
+            SelectChoice(k, v, optgroup="Encounters with employers (Gatsby Benchmark 5)")
+            for k, v in vocab.ENCOUNTER_TYPES.items()
+        ]
+        + [
+            SelectChoice(k, v, optgroup="Experiences of workplaces (Gatsby Benchmark 6)")
+            for k, v in vocab.EXPERIENCE_TYPES.items()
+        ],
+        validators=[InputRequired("Choose the type of activity.")],
+        description="Work experience placements are for Years 10 to 13 only.",
+    )
+    delivery_mode = RadioField(
+        "How is it delivered?",
+        choices=vocab.DELIVERY_MODES,
+        validators=[InputRequired("Choose how the placement is delivered.")],
+    )
+    route = SelectField(
+        "Sector (technical education route)",
+        choices={"": "Choose a sector"} | vocab.ROUTES,
+        validators=[InputRequired("Choose a sector.")],
+    )
+    postcode = StringField(
+        "Workplace postcode",
+        filters=[_strip],
+        description="For in-person and hybrid placements. Leave it empty for virtual ones.",
+        render_kw={"autocomplete": "postal-code"},
+    )
+    start_date = PeopleDateField("Start date", validators=[InputRequired("Enter the start date.")])
+    end_date = PeopleDateField(
+        "End date", validators=[InputRequired("Enter the end date.")], description="The same day for a one-day visit."
+    )
+    start_time = PeopleTimeField("Daily start time", validators=[InputRequired("Enter the time each day starts.")])
+    end_time = PeopleTimeField(
+        "Daily finish time",
+        validators=[InputRequired("Enter the time each day finishes.")],
+        description="At most 8 hours after the start, including breaks.",
+    )
+    capacity = PeopleIntegerField(
+        "Number of places",
+        validators=[InputRequired("Enter the number of places.")],
+        render_kw={"inputmode": "numeric"},
+    )
+    application_deadline = PeopleDateField(
+        "Application deadline",
+        validators=[InputRequired("Enter the application deadline.")],
+        description="Before the start date.",
+    )
+    year_groups = MultiCheckboxField(
+        "Year groups",
+        choices={y: f"Year {y}" for y in vocab.YEAR_GROUPS},
+        coerce=int,
+    )
+    applicant_question = TextAreaField(
+        "A question for applicants (optional)",
+        validators=[Optional(), Length(max=500)],
+        filters=[_strip],
+        description="For example, “Why would you like to work with animals?”",
+    )
+    adjustments = MultiCheckboxField("Accessibility adjustments you offer", choices=vocab.ACCESS_FEATURES)
+    criteria = MultiCheckboxField(
+        "Which of these will the placement give the student?",
+        choices=vocab.MEANINGFUL_CRITERIA,
+        description="The Gatsby Benchmark 6 definition of a meaningful experience of a workplace.",
+    )
+    save = SubmitField("Save as draft")
+    publish = SubmitField("Publish")
+
+    def validate_year_groups(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Choose at least one year group.")
+
+    def validate_postcode(self, field) -> None:
+        """Geocode in-person and hybrid workplaces offline; a virtual placement has no location."""
+        field.location = None
+        if self.delivery_mode.data == "virtual":
+            field.data = None
+            return
+        if not field.data:
+            raise ValidationError("Enter the workplace postcode: students need to know where to go.")
+        try:
+            field.location = geo.lookup(field.data)
+        except geo.PostcodeError as error:
+            raise ValidationError(str(error)) from None
+        field.data = field.location.postcode
+
+    # The fields a placement takes from this form (an allow-list: never populate_obj).
+    COPIED = (
+        "title",
+        "description",
+        "task",
+        "activity_type",
+        "delivery_mode",
+        "route",
+        "start_date",
+        "end_date",
+        "start_time",
+        "end_time",
+        "capacity",
+        "application_deadline",
+    )
+
+    def values(self) -> dict:
+        """The placement's new details, keyed as Placement attributes."""
+        location = getattr(self.postcode, "location", None)
+        return {name: getattr(self, name).data for name in self.COPIED} | {
+            "postcode": location.postcode if location else None,
+            "lat": location.lat if location else None,
+            "lon": location.lon if location else None,
+            "applicant_question": self.applicant_question.data or None,
+            "year_groups": set(self.year_groups.data or ()),
+            "adjustment_features": set(self.adjustments.data or ()),
+            "meaningful_criteria": set(self.criteria.data or ()),
+        }
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you cancelling it?",
+        validators=[DataRequired("Give a reason: we will pass it on to anyone who applied."), Length(max=2000)],
+        filters=[_strip],
+        description="Applicants and their schools will see this.",
+    )

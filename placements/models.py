@@ -6,24 +6,36 @@ Datetimes are stored as naive UTC, the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
-from .vocab import ROLES
+from .vocab import (
+    ACCESS_FEATURES,
+    ACTIVITY_TYPES,
+    DELIVERY_MODES,
+    INSURANCE_BASES,
+    PLACEMENT_STATUSES,
+    ROLES,
+    YEAR_GROUPS,
+)
 
 
 def utcnow() -> datetime:
@@ -53,7 +65,12 @@ class School(db.Model):
 class Organisation(db.Model):
     """An employer organisation. Pending until a platform admin approves it."""
 
-    __table_args__ = (CheckConstraint(_in("status", ("pending", "approved", "rejected")), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", ("pending", "approved", "rejected")), name="status"),
+        CheckConstraint(
+            f"insurance_basis IS NULL OR {_in('insurance_basis', INSURANCE_BASES)}", name="insurance_basis"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -67,7 +84,27 @@ class Organisation(db.Model):
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    # Safeguarding facts, stated once and reused by every placement (domain.md §4.2, §4.6).
+    # Employers' liability insurance, or the legal basis for being exempt (vocab.INSURANCE_BASES).
+    insurance_basis: Mapped[str | None] = mapped_column(String(20))
+    insurer: Mapped[str | None] = mapped_column(String(200))
+    insurance_expires_on: Mapped[date | None] = mapped_column(Date)
+    # The risk assessment covers young people, and gives children none of the work Reg 19 MHSWR prohibits.
+    risk_assessment_covers_young_people: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    no_prohibited_tasks_for_children: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    risk_assessment_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    safeguarding_contact_name: Mapped[str | None] = mapped_column(String(200))
+    safeguarding_contact_role: Mapped[str | None] = mapped_column(String(200))
+    safeguarding_contact_email: Mapped[str | None] = mapped_column(String(254))
+    safeguarding_contact_phone: Mapped[str | None] = mapped_column(String(30))
+    # Virtual delivery: organisational accounts only, group sessions, no private one-to-one contact.
+    virtual_organisation_accounts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    virtual_group_sessions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    virtual_no_one_to_one: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    safeguarding_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
     users: Mapped[list[User]] = relationship(back_populates="organisation")
+    placements: Mapped[list[Placement]] = relationship(back_populates="organisation")
 
     @property
     def is_approved(self) -> bool:
@@ -192,6 +229,121 @@ class StudentNeed(db.Model):
     student_profile_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id", ondelete="CASCADE"), index=True)
     feature: Mapped[str] = mapped_column(String(40))
     priority: Mapped[str] = mapped_column(String(10))
+
+
+def year_bit(year: int) -> int:
+    """The bit for a year group in Placement.year_groups_mask: bit n is Year n."""
+    return 1 << year
+
+
+class Placement(db.Model):
+    """An opportunity an employer posts: an encounter (GB5) or an experience of a workplace (GB6).
+
+    Filter by year group in SQL with Placement.open_to(year). places_filled is only ever changed by
+    an atomic conditional UPDATE (security.md A5); the CHECK constraint is the backstop.
+    """
+
+    __table_args__ = (
+        CheckConstraint(_in("status", PLACEMENT_STATUSES), name="status"),
+        CheckConstraint(_in("activity_type", ACTIVITY_TYPES), name="activity_type"),
+        CheckConstraint(_in("delivery_mode", DELIVERY_MODES), name="delivery_mode"),
+        CheckConstraint("capacity >= 1", name="capacity"),
+        CheckConstraint("places_filled >= 0 AND places_filled <= capacity", name="places_filled"),
+        CheckConstraint(
+            "(delivery_mode = 'virtual' AND postcode IS NULL AND lat IS NULL AND lon IS NULL)"
+            " OR (delivery_mode <> 'virtual' AND postcode IS NOT NULL)",
+            name="location",
+        ),
+        CheckConstraint("end_date >= start_date", name="dates"),
+        CheckConstraint("status <> 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_reason"),
+        Index("ix_placement_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    task: Mapped[str] = mapped_column(Text)
+    activity_type: Mapped[str] = mapped_column(String(40))
+    delivery_mode: Mapped[str] = mapped_column(String(10))
+    route: Mapped[str] = mapped_column(String(30))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    capacity: Mapped[int] = mapped_column(Integer)
+    places_filled: Mapped[int] = mapped_column(Integer, default=0)
+    application_deadline: Mapped[date] = mapped_column(Date)
+    year_groups_mask: Mapped[int] = mapped_column(Integer, default=0)
+    applicant_question: Mapped[str | None] = mapped_column(Text)
+    # Pipe list of vocab.MEANINGFUL_CRITERIA keys, as in the interop CSV (domain.md §7.4).
+    criteria: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="placements")
+    adjustments: Mapped[list[PlacementAdjustment]] = relationship(
+        cascade="all, delete-orphan", order_by="PlacementAdjustment.feature"
+    )
+
+    @staticmethod
+    def open_to(year: int):
+        """SQL: the placement takes students in this year group."""
+        return Placement.year_groups_mask.op("&")(year_bit(year)) != 0
+
+    @property
+    def year_groups(self) -> set[int]:
+        mask = self.year_groups_mask or 0
+        return {y for y in YEAR_GROUPS if mask & year_bit(y)}
+
+    @year_groups.setter
+    def year_groups(self, years) -> None:
+        self.year_groups_mask = sum(year_bit(y) for y in set(years) if y in YEAR_GROUPS)
+
+    @property
+    def adjustment_features(self) -> set[str]:
+        return {a.feature for a in self.adjustments}
+
+    @adjustment_features.setter
+    def adjustment_features(self, features) -> None:
+        wanted = {f for f in features if f in ACCESS_FEATURES}
+        self.adjustments = [a for a in self.adjustments if a.feature in wanted] + [
+            PlacementAdjustment(feature=f) for f in sorted(wanted - self.adjustment_features)
+        ]
+
+    @property
+    def meaningful_criteria(self) -> set[str]:
+        return set(filter(None, (self.criteria or "").split("|")))
+
+    @meaningful_criteria.setter
+    def meaningful_criteria(self, keys) -> None:
+        self.criteria = "|".join(sorted(set(keys)))
+
+    @property
+    def places_left(self) -> int:
+        return max(0, (self.capacity or 0) - (self.places_filled or 0))
+
+    def is_open_on(self, today: date) -> bool:
+        return self.status == "published" and self.application_deadline >= today and self.places_left > 0
+
+    @property
+    def is_open(self) -> bool:
+        """Taking applications: published, the deadline not passed, places left."""
+        return self.is_open_on(date.today())
+
+
+class PlacementAdjustment(db.Model):
+    """An accessibility adjustment a placement offers (vocab.ACCESS_FEATURES, as student needs use)."""
+
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed on its own for the matcher's "offers step-free access" filter.
+    feature: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
 class AccountToken(db.Model):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import random
 import secrets
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import geo, vocab
-from .models import Organisation, School, StudentInterest, StudentNeed, StudentProfile, User, utcnow
+from .models import Organisation, Placement, School, StudentInterest, StudentNeed, StudentProfile, User, utcnow
 
 SCHOOLS = [  # (urn, name, postcode, nearby postcode districts for students' homes)
     ("999001", "Camberwell Park Academy", "SE5 8UH", ("SE5", "SE15", "SE11")),
@@ -119,6 +120,7 @@ def demo(session: Session) -> bool:
     if session.scalar(select(School.id).where(School.urn == SCHOOLS[0][0])) is not None:
         return False
     rng = random.Random(2026)
+    today = date.today()  # placement dates are relative to today, so they stay in the future
     session.add(User(email=DEMO_ADMIN_EMAIL, first_name="Pat", last_name="Admin", role="admin"))
     for index, (name, size, route, postcode, status) in enumerate(EMPLOYERS, start=1):
         where = geo.lookup(postcode)
@@ -134,6 +136,9 @@ def demo(session: Session) -> bool:
         )
         session.add(organisation)
         first, last = FIRST_NAMES[index], LAST_NAMES[-index]
+        if status == "approved":
+            _safeguarding(organisation, index, f"{first} {last}")
+            _placements(organisation, index, where, today)
         session.add(
             User(
                 email=f"employer{index}@placements.example",
@@ -162,6 +167,143 @@ def demo(session: Session) -> bool:
             session.add(_student(rng, school, number, year_group=7 + n % 7, districts=districts))
     session.commit()
     return True
+
+
+INSURERS = ["Thameside Mutual", "Northern Shield Insurance", "Pennine Commercial"]
+
+# (title, activity type, delivery mode, years, adjustments, days from today to start, days long,
+#  start hour, end hour, places). Each approved employer gets the first three from its offset; the
+# draft is the fourth.
+DEMO_PLACEMENTS = [
+    (
+        "A week in the {sector} team",
+        "work_experience_placement",
+        "in_person",
+        {10, 11},
+        {"step_free_access", "accessible_toilet", "flexible_or_reduced_hours"},
+        60,
+        5,
+        9,
+        16,
+        3,
+    ),
+    (
+        "Behind the scenes: a workplace visit",
+        "workplace_visit",
+        "in_person",
+        {7, 8, 9},
+        {"step_free_access"},
+        35,
+        1,
+        10,
+        14,
+        20,
+    ),
+    ("Meet the team online", "employer_talk", "virtual", {7, 8, 9, 10, 11}, {"bsl_available"}, 21, 1, 13, 15, 60),
+    (
+        "Shadow a {sector} professional",
+        "work_shadowing",
+        "hybrid",
+        {9, 10, 11, 12},
+        {"quiet_space", "pre_visit_offered"},
+        45,
+        2,
+        9,
+        15,
+        4,
+    ),
+    (
+        "Sixth-form work experience",
+        "work_experience_placement",
+        "in_person",
+        {12, 13},
+        {"step_free_access", "staff_escort_permitted"},
+        80,
+        5,
+        9,
+        17,
+        2,
+    ),
+    (
+        "Virtual work experience: a real brief",
+        "virtual_work_experience",
+        "virtual",
+        {8, 9, 10},
+        {"assistive_tech_ok"},
+        28,
+        3,
+        10,
+        13,
+        25,
+    ),
+]
+CRITERIA = [
+    "purpose_shared",
+    "learning_outcomes",
+    "two_way_interaction",
+    "range_of_people",
+    "employer_task",
+    "employer_feedback",
+    "reflection",
+]
+
+
+def _safeguarding(organisation: Organisation, index: int, contact: str) -> None:
+    today = date.today()
+    if organisation.size_band == "self_employed":
+        organisation.insurance_basis = "sole_trader"
+    else:
+        organisation.insurance_basis = "insured"
+        organisation.insurer = INSURERS[index % len(INSURERS)]
+        # One demo employer's policy runs out soon, so the dashboard warning can be seen.
+        organisation.insurance_expires_on = today + timedelta(days=20 if index == 2 else 200 + 15 * index)
+    organisation.risk_assessment_covers_young_people = True
+    organisation.no_prohibited_tasks_for_children = True
+    organisation.risk_assessment_reviewed_on = today - timedelta(days=30 + 7 * index)
+    organisation.safeguarding_contact_name = contact
+    organisation.safeguarding_contact_role = "Designated safeguarding lead"
+    organisation.safeguarding_contact_email = f"safeguarding{index}@placements.example"
+    organisation.safeguarding_contact_phone = f"020 7946 0{index:03d}"
+    organisation.virtual_organisation_accounts = True
+    organisation.virtual_group_sessions = True
+    organisation.virtual_no_one_to_one = True
+    organisation.safeguarding_updated_at = utcnow()
+
+
+def _placements(organisation: Organisation, index: int, where: geo.Location, today: date) -> None:
+    sector = vocab.ROUTES[organisation.route].split(",")[0].split(" and ")[0].lower()
+    picks = [DEMO_PLACEMENTS[(index + k) % len(DEMO_PLACEMENTS)] for k in range(4)]
+    for k, (title, kind, mode, years, adjustments, start_in, days, start, end, places) in enumerate(picks):
+        start_date = today + timedelta(days=start_in + index)
+        placement = Placement(
+            organisation=organisation,
+            title=title.format(sector=sector),
+            description=(
+                f"Join {organisation.name} and see what work in {sector} is really like: who does what, "
+                "which skills matter and how people got their jobs."
+            ),
+            task=f"A short project set by our {sector} team, which you present to them at the end.",
+            activity_type=kind,
+            delivery_mode=mode,
+            route=organisation.route,
+            postcode=None if mode == "virtual" else where.postcode,
+            lat=None if mode == "virtual" else where.lat,
+            lon=None if mode == "virtual" else where.lon,
+            start_date=start_date,
+            end_date=start_date + timedelta(days=days - 1),
+            start_time=time(start),
+            end_time=time(end),
+            capacity=places,
+            places_filled=0,
+            application_deadline=start_date - timedelta(days=14),
+            applicant_question="What would you most like to find out while you are with us?" if k == 0 else None,
+            status="draft" if k == 3 else "published",
+            status_changed_at=None if k == 3 else utcnow(),
+        )
+        placement.year_groups = years
+        placement.adjustment_features = adjustments
+        placement.meaningful_criteria = CRITERIA if kind in vocab.EXPERIENCE_TYPES else CRITERIA[:3] + CRITERIA[6:]
+        organisation.placements.append(placement)
 
 
 def _student(rng: random.Random, school: School, number: int, *, year_group: int, districts) -> User:

@@ -70,5 +70,63 @@ APPROVAL_STATUSES: dict[str, str] = {
     "rejected": "Rejected",
 }
 
+# What an employer can post (domain.md §7.4 activity_type), grouped as the benchmarks count them:
+# encounters count towards GB5, experiences of workplaces towards GB6.
+ENCOUNTER_TYPES: dict[str, str] = {
+    "employer_talk": "Employer talk",
+    "careers_fair": "Careers fair",
+    "mentoring": "Mentoring",
+    "enterprise_challenge": "Enterprise challenge",
+    "mock_interview": "Mock interview",
+}
+EXPERIENCE_TYPES: dict[str, str] = {
+    "workplace_visit": "Workplace visit",
+    "multi_day_visit": "Multi-day workplace visit",
+    "work_shadowing": "Work shadowing",
+    "work_experience_placement": "Work experience placement",
+    "virtual_work_experience": "Virtual work experience",
+    "industry_placement_tlevel": "T Level industry placement",
+    "supported_internship": "Supported internship",
+}
+ACTIVITY_TYPES: dict[str, str] = ENCOUNTER_TYPES | EXPERIENCE_TYPES
+ACTIVITY_BENCHMARK: dict[str, str] = {key: "GB5" for key in ENCOUNTER_TYPES} | {key: "GB6" for key in EXPERIENCE_TYPES}
+
+# The youngest year group an activity is open to. Pupils may only do work experience (working as the
+# employer's employee) in their last two years of compulsory education or later (s560 Education Act
+# 1996, domain.md §2): Years 7-9 get visits, shadowing and talks instead. T Level industry placements
+# and supported internships are post-16 study programmes (domain.md §2, §5.3).
+ACTIVITY_MIN_YEAR: dict[str, int] = {
+    "work_experience_placement": 10,
+    "industry_placement_tlevel": 12,
+    "supported_internship": 12,
+}
+
+DELIVERY_MODES: dict[str, str] = {"in_person": "In person", "virtual": "Virtual", "hybrid": "Hybrid"}
+
+PLACEMENT_STATUSES: dict[str, str] = {
+    "draft": "Draft",
+    "published": "Published",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+}
+
+# The 2024 definition of a meaningful experience of a workplace (GB6, domain.md §1.4).
+MEANINGFUL_CRITERIA: dict[str, str] = {
+    "purpose_shared": "A clear purpose, shared with the employer and the young person",
+    "learning_outcomes": "Underpinned by appropriate learning outcomes",
+    "two_way_interaction": "Extensive two-way interaction between the young person and employees",
+    "range_of_people": "Opportunities to meet a range of different people from the workplace",
+    "employer_task": "A task set by the employer, or a piece of work relevant to the workplace",
+    "employer_feedback": "The employer gives the young person feedback on their work",
+    "reflection": "Time afterwards for the young person to reflect",
+}
+
+# Employers' liability compulsory insurance, or the legal basis for not needing it (domain.md §4.2).
+INSURANCE_BASES: dict[str, str] = {
+    "insured": "We hold employers' liability insurance",
+    "sole_trader": "Exempt: a sole trader with no employees",
+    "family_business": "Exempt: an unincorporated family business whose employees are all close relatives",
+}
+
 # Travel radius choices offered to students, in kilometres.
 TRAVEL_RADII_KM: tuple[int, ...] = (2, 5, 10, 15, 25, 40)
