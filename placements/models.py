@@ -194,6 +194,9 @@ class StudentProfile(db.Model):
     home_outcode: Mapped[str | None] = mapped_column(String(4))
     sen_provision: Mapped[str] = mapped_column(String(1), default="N")
     disadvantaged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ranking by interests and needs is profiling (Children's code standard 12): off until the student
+    # switches it on, having read what it uses; they can switch it off again at any time.
+    recommendations_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="student_profile")
     interests: Mapped[list[StudentInterest]] = relationship(
@@ -336,6 +339,11 @@ class Placement(db.Model):
     def is_open(self) -> bool:
         """Taking applications: published, the deadline not passed, places left."""
         return self.is_open_on(date.today())
+
+
+# Sort keys of the public list (soonest start, closing soon), so a page of results is an index walk.
+Index("ix_placement_start_date", Placement.start_date)
+Index("ix_placement_application_deadline", Placement.application_deadline)
 
 
 class PlacementAdjustment(db.Model):
