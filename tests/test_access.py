@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from placements import access
 from placements.extensions import db
-from placements.models import Organisation, School, User
+from placements.models import Organisation, Placement, School, User
 from tests.conftest import make_app
 
 ROLES = ("student", "careers_leader", "employer", "admin")
@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "auth.set_password",
     "auth.forgot_password",
     "employer.register",
+    "browse.index",
+    "browse.detail",
 }
 
 
@@ -55,6 +57,7 @@ def _sample_arguments(app) -> dict[str, object]:
             "user_id": db.session.scalar(select(User.id).where(User.email == "student1@placements.example")),
             "token": "not-a-real-token",
             "filename": "app.css",
+            "placement_id": db.session.scalar(select(Placement.id).order_by(Placement.id)),
         }
 
 
