@@ -18,8 +18,8 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from . import geo, matching, vocab
 from .extensions import db
@@ -186,13 +186,18 @@ def parse(args: Mapping, *, sorts: Mapping[str, str] = SORTS, location: bool = T
 # --- SQL ---------------------------------------------------------------------------------------------
 
 
+def _organisations(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    # A subquery, not a join: a join lets SQLite drive the query from the organisation table.
+    return Placement.organisation_id.in_(select(Organisation.id).where(*conditions))
+
+
 def open_conditions(today: date) -> list[ColumnElement[bool]]:
-    """Published by an approved organisation, the deadline not passed, places left (needs the join)."""
+    """Published by an approved organisation, the deadline not passed, places left."""
     return [
         Placement.status == "published",
         Placement.application_deadline >= today,
         Placement.places_filled < Placement.capacity,
-        Organisation.status == "approved",
+        _organisations(Organisation.status == "approved"),
     ]
 
 
@@ -214,7 +219,11 @@ def reachable(lat: float, lon: float, radius_km: float) -> ColumnElement[bool]:
     min_lat, max_lat, min_lon, max_lon = matching.bounding_box(lat, lon, radius_km)
     return or_(
         Placement.delivery_mode == "virtual",
-        and_(Placement.lat.between(min_lat, max_lat), Placement.lon.between(min_lon, max_lon)),
+        and_(  # the mode too, so both branches walk ix_placement_reach
+            Placement.delivery_mode.in_(("in_person", "hybrid")),
+            Placement.lat.between(min_lat, max_lat),
+            Placement.lon.between(min_lon, max_lon),
+        ),
     )
 
 
@@ -222,8 +231,13 @@ def filter_conditions(f: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if f.q:
         like = _like(f.q)
-        columns = (Placement.title, Placement.description, Placement.task, Organisation.name)
-        conditions.append(or_(*(func.lower(column).like(like, escape="\\") for column in columns)))
+        columns = (Placement.title, Placement.description, Placement.task)
+        conditions.append(
+            or_(
+                *(func.lower(column).like(like, escape="\\") for column in columns),
+                _organisations(func.lower(Organisation.name).like(like, escape="\\")),
+            )
+        )
     if f.route:
         conditions.append(Placement.route == f.route)
     if f.mode:
@@ -240,10 +254,6 @@ def filter_conditions(f: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _joined(statement: Select) -> Select:
-    return statement.join(Organisation, Placement.organisation_id == Organisation.id)
-
-
 ORDER_BY = {
     "soonest": (Placement.start_date, Placement.id),
     "closing": (Placement.application_deadline, Placement.start_date, Placement.id),
@@ -256,7 +266,8 @@ def load_page(ids: Sequence[int]) -> list[Placement]:
     if not ids:
         return []
     statement = (
-        _joined(select(Placement))
+        select(Placement)
+        .join(Organisation, Placement.organisation_id == Organisation.id)
         .options(contains_eager(Placement.organisation), selectinload(Placement.adjustments))
         .where(Placement.id.in_(ids))
     )
@@ -307,28 +318,32 @@ _NO_FEATURES: frozenset[str] = frozenset()
 
 
 def candidates(conditions: Sequence[ColumnElement[bool]], *, features: Iterable[str] = ()) -> list[Candidate]:
-    """Light rows for every placement meeting the conditions: one query, and one more for the
-    adjustments among `features` when there are any (the matcher needs no others)."""
-    where = and_(*conditions)
-    rows = db.session.execute(_joined(select(*CANDIDATE_COLUMNS)).where(where)).all()
-    offered: dict[int, set[str]] = {}
+    """Light rows for every placement meeting the conditions, in one query: with the adjustments among
+    `features` joined on (the matcher needs no others), one row per placement and offered feature."""
     features = sorted(set(features))
-    if features and rows:
-        ids = _joined(select(Placement.id)).where(where)
-        statement = select(PlacementAdjustment.placement_id, PlacementAdjustment.feature).where(
-            PlacementAdjustment.feature.in_(features), PlacementAdjustment.placement_id.in_(ids)
+    columns: tuple = CANDIDATE_COLUMNS
+    statement = select(*columns)
+    if features:
+        joined = aliased(PlacementAdjustment, name="offered")  # apart from offers_all's EXISTS
+        statement = select(*columns, joined.feature).outerjoin(
+            joined, and_(joined.placement_id == Placement.id, joined.feature.in_(features))
         )
-        for placement_id, feature in db.session.execute(statement):
-            offered.setdefault(placement_id, set()).add(feature)
+    rows = db.session.execute(statement.where(*conditions)).all()
+    offered: dict[int, set[str]] = {}
+    unique = {}
+    for row in rows:
+        unique.setdefault(row[0], row)
+        if features and row[-1] is not None:
+            offered.setdefault(row[0], set()).add(row[-1])
     years: dict[int, frozenset[int]] = {}
     sets: dict[frozenset[str], frozenset[str]] = {}
     out = []
-    for row in rows:
+    for placement_id, row in unique.items():
         mask = row[5] or 0
         year_groups = years.get(mask)
         if year_groups is None:
             year_groups = years[mask] = frozenset(y for y in vocab.YEAR_GROUPS if mask >> y & 1)
-        got = offered.get(row[0])
+        got = offered.get(placement_id)
         if got:
             key = frozenset(got)
             got = sets.setdefault(key, key)
@@ -411,15 +426,11 @@ def browse(f: Filters, today: date, size: int) -> ResultPage:
     conditions = open_conditions(today) + filter_conditions(f)
     if f.location is None:
         where = and_(*conditions)
-        total = db.session.scalar(_joined(select(func.count(Placement.id))).where(where)) or 0
+        total = db.session.scalar(select(func.count(Placement.id)).where(where)) or 0
         number, pages = clamp(f.page, total, size, notes)
         ids = list(
             db.session.scalars(
-                _joined(select(Placement.id))
-                .where(where)
-                .order_by(*ORDER_BY[sort])
-                .limit(size)
-                .offset((number - 1) * size)
+                select(Placement.id).where(where).order_by(*ORDER_BY[sort]).limit(size).offset((number - 1) * size)
             )
         )
         return ResultPage(load_page(ids), number, pages, total, size, notes)
