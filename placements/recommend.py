@@ -111,7 +111,7 @@ def recommendations(
         distances = {
             p.id: search.band((origin.lat, origin.lon), p, origin.label)
             for p in items
-            if p.lat is not None and p.lon is not None and p.delivery_mode != "virtual"
+            if p.id not in reasons and p.lat is not None and p.lon is not None and p.delivery_mode != "virtual"
         }
     return search.ResultPage(items, number, pages, len(in_reach), size, notes, distances, reasons)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from . import geo, matching, vocab
 from .extensions import db
@@ -267,8 +267,9 @@ def load_page(ids: Sequence[int]) -> list[Placement]:
         return []
     statement = (
         select(Placement)
-        .join(Organisation, Placement.organisation_id == Organisation.id)
-        .options(contains_eager(Placement.organisation), selectinload(Placement.adjustments))
+        # joinedload's LEFT JOIN keeps placement (by primary key) driving the query; an inner join let
+        # SQLite start from organisation and walk every placement
+        .options(joinedload(Placement.organisation), selectinload(Placement.adjustments))
         .where(Placement.id.in_(ids))
     )
     by_id = {p.id: p for p in db.session.scalars(statement).unique()}
