@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, admin, auth, cli, employer, errors, extensions, public, school, student, vocab
+from . import access, admin, auth, browse, cli, employer, errors, extensions, public, recommend, school, student, vocab
 
 DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 (the value production refuses)
 
@@ -63,7 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (public, auth, admin, school, student, employer):
+    for module in (public, browse, auth, admin, school, student, recommend, employer):
         app.register_blueprint(module.bp)
     cli.init_app(app)
 

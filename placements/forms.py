@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -20,7 +21,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import geo, passwords, vocab
@@ -233,6 +234,12 @@ for _key, _label in vocab.ACCESS_FEATURES.items():
             validators=[Optional()],
         ),
     )
+
+
+class RecommendationSwitchForm(FlaskForm):
+    """Switch a student's recommendations on or off: a POST with CSRF, never a link."""
+
+    enabled = HiddenField(validators=[AnyOf(("on", "off"))])
 
 
 class RejectForm(FlaskForm):

@@ -194,6 +194,9 @@ class StudentProfile(db.Model):
     home_outcode: Mapped[str | None] = mapped_column(String(4))
     sen_provision: Mapped[str] = mapped_column(String(1), default="N")
     disadvantaged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ranking by interests and needs is profiling (Children's code standard 12): off until the student
+    # switches it on, having read what it uses; they can switch it off again at any time.
+    recommendations_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship(back_populates="student_profile")
     interests: Mapped[list[StudentInterest]] = relationship(
@@ -336,6 +339,26 @@ class Placement(db.Model):
     def is_open(self) -> bool:
         """Taking applications: published, the deadline not passed, places left."""
         return self.is_open_on(date.today())
+
+
+# The candidate prefilter of search.candidates, answered from the index alone: virtual placements by
+# mode, in-person and hybrid ones by mode and a latitude range (the bounding box), then every column the
+# open-placement filters and the matcher read. Measured by benchmarks/recommend_page.py.
+Index(
+    "ix_placement_reach",
+    Placement.delivery_mode,
+    Placement.lat,
+    Placement.lon,
+    Placement.year_groups_mask,
+    Placement.status,
+    Placement.application_deadline,
+    Placement.places_filled,
+    Placement.capacity,
+    Placement.organisation_id,
+    Placement.route,
+    Placement.start_date,
+    Placement.created_at,
+)
 
 
 class PlacementAdjustment(db.Model):

@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "auth.set_password",
     "auth.forgot_password",
     "employer.register",
+    "browse.index",
+    "browse.detail",
 }
 
 
@@ -62,6 +64,7 @@ def _sample_arguments(app) -> dict[str, object]:
             ),
             "token": "not-a-real-token",
             "filename": "app.css",
+            "placement_id": db.session.scalar(select(Placement.id).order_by(Placement.id)),
         }
 
 

@@ -1,0 +1,451 @@
+"""Finding open placements: the filters people choose, parsed from a query string, and the SQL both
+the public list (browse.py) and a student's recommendations (recommend.py) run.
+
+Bad input never raises: `parse` returns the filters it could read plus {field: message for people}
+for the rest, and the caller shows the messages next to whatever results the good filters give.
+
+Queries stay constant in number whatever the number of results: candidates come back as light rows
+(only the columns the matcher and the sorts need) in one query, the adjustments the matcher needs in at
+most one more, and the page people see in one query plus one for its adjustments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from . import geo, matching, vocab
+from .extensions import db
+from .models import Organisation, Placement, PlacementAdjustment
+from .pagination import Page
+
+SORTS: dict[str, str] = {
+    "soonest": "Soonest start",
+    "closing": "Closing soon",
+    "nearest": "Nearest first",
+    "newest": "Newest",
+}
+RADII_KM: tuple[int, ...] = vocab.TRAVEL_RADII_KM
+DEFAULT_RADIUS_KM = 10
+MAX_QUERY_LENGTH = 100
+MAX_PAGE_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    route: str = ""
+    mode: str = ""
+    activity: str = ""
+    year: int | None = None
+    starts_from: date | None = None
+    starts_to: date | None = None
+    access: tuple[str, ...] = ()
+    postcode: str = ""
+    radius_km: int = DEFAULT_RADIUS_KM
+    sort: str = "soonest"
+    page: int = 1
+    location: geo.Location | None = field(default=None, compare=False)  # where `postcode` is
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments that give these filters back (defaults left out), for links."""
+        f = replace(self, **changes)
+        out: dict[str, Any] = {
+            "q": f.q,
+            "route": f.route,
+            "mode": f.mode,
+            "activity": f.activity,
+            "year": f.year or "",
+            "from": f.starts_from.isoformat() if f.starts_from else "",
+            "to": f.starts_to.isoformat() if f.starts_to else "",
+            "access": list(f.access),
+            "postcode": f.postcode,
+            "radius": f.radius_km if f.postcode else "",
+            "sort": "" if f.sort == "soonest" else f.sort,
+        }
+        return {key: value for key, value in out.items() if value not in ("", [], None)}
+
+    @property
+    def narrowed(self) -> bool:
+        """Did the person choose anything beyond the sort order?"""
+        return bool(set(self.args()) - {"sort"})
+
+
+def _one_of(args: Mapping, name: str, choices: Mapping | Sequence, what: str, errors: dict) -> str:
+    value = (args.get(name) or "").strip()
+    if value and value not in choices:
+        errors[name] = f"We do not know the {what} “{value[:30]}”. Choose one from the list."
+        return ""
+    return value
+
+
+def _date(args: Mapping, name: str, label: str, errors: dict) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = f"Enter the {label} as a date, like 2026-07-01."
+        return None
+
+
+def parse(args: Mapping, *, sorts: Mapping[str, str] = SORTS, location: bool = True) -> tuple[Filters, dict[str, str]]:
+    """Filters from a query string (a MultiDict), and {argument name: message} for what was wrong.
+
+    With location=False (a student's own page) the year group, postcode and radius are not read: the
+    student's profile supplies them.
+    """
+    errors: dict[str, str] = {}
+    q = " ".join((args.get("q") or "").split())
+    if len(q) > MAX_QUERY_LENGTH:
+        errors["q"] = (
+            f"Search words can be at most {MAX_QUERY_LENGTH} characters; we used the first {MAX_QUERY_LENGTH}."
+        )
+        q = q[:MAX_QUERY_LENGTH]
+    route = _one_of(args, "route", vocab.ROUTES, "area of work", errors)
+    mode = _one_of(args, "mode", vocab.DELIVERY_MODES, "way of taking part", errors)
+    activity = _one_of(args, "activity", vocab.ACTIVITY_TYPES, "kind of activity", errors)
+    starts_from = _date(args, "from", "earliest start date", errors)
+    starts_to = _date(args, "to", "latest start date", errors)
+    if starts_from and starts_to and starts_from > starts_to:
+        errors["to"] = "The latest start date must be the same as or after the earliest start date."
+        starts_to = None
+    getlist = args.getlist if hasattr(args, "getlist") else lambda name: [args[name]] if name in args else []
+    access: list[str] = []
+    for value in getlist("access"):
+        if value in vocab.ACCESS_FEATURES:
+            if value not in access:
+                access.append(value)
+        else:
+            errors["access"] = f"We do not know the adjustment “{value[:30]}”. Tick ones from the list."
+    access.sort(key=list(vocab.ACCESS_FEATURES).index)
+
+    year, postcode, where, radius = None, "", None, DEFAULT_RADIUS_KM
+    if location:
+        raw_year = (args.get("year") or "").strip()
+        if raw_year:
+            if raw_year.isdigit() and len(raw_year) <= 2 and int(raw_year) in vocab.YEAR_GROUPS:
+                year = int(raw_year)
+            else:
+                errors["year"] = f"Choose a year group from {vocab.YEAR_GROUPS[0]} to {vocab.YEAR_GROUPS[-1]}."
+        raw_radius = (args.get("radius") or "").strip()
+        if raw_radius:
+            if raw_radius.isdigit() and len(raw_radius) <= 3 and int(raw_radius) in RADII_KM:
+                radius = int(raw_radius)
+            else:
+                choices = ", ".join(str(km) for km in RADII_KM)
+                errors["radius"] = f"Choose a distance from the list ({choices} km); we used {DEFAULT_RADIUS_KM} km."
+        raw_postcode = (args.get("postcode") or "").strip()[:20]
+        if raw_postcode:
+            try:
+                where = geo.lookup(raw_postcode)
+                postcode = where.postcode
+            except geo.PostcodeError as error:
+                errors["postcode"] = str(error)
+
+    sort = (args.get("sort") or "").strip() or next(iter(sorts))
+    if sort not in sorts:
+        errors["sort"] = f"We cannot sort by “{sort[:30]}”. Choose an order from the list."
+        sort = next(iter(sorts))
+
+    raw_page = (args.get("page") or "1").strip()
+    page = 1
+    if raw_page.isdigit() and len(raw_page) <= MAX_PAGE_DIGITS:
+        page = max(1, int(raw_page))
+    else:
+        errors["page"] = "Page numbers are whole numbers, like 2. Here is the first page."
+
+    filters = Filters(
+        q=q,
+        route=route,
+        mode=mode,
+        activity=activity,
+        year=year,
+        starts_from=starts_from,
+        starts_to=starts_to,
+        access=tuple(access),
+        postcode=postcode,
+        radius_km=radius,
+        sort=sort,
+        page=page,
+        location=where,
+    )
+    return filters, errors
+
+
+# --- SQL ---------------------------------------------------------------------------------------------
+
+
+def _organisations(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    # A subquery, not a join: a join lets SQLite drive the query from the organisation table.
+    return Placement.organisation_id.in_(select(Organisation.id).where(*conditions))
+
+
+def open_conditions(today: date) -> list[ColumnElement[bool]]:
+    """Published by an approved organisation, the deadline not passed, places left."""
+    return [
+        Placement.status == "published",
+        Placement.application_deadline >= today,
+        Placement.places_filled < Placement.capacity,
+        _organisations(Organisation.status == "approved"),
+    ]
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def offers_all(features: Iterable[str]) -> list[ColumnElement[bool]]:
+    """The placement offers every one of these adjustments: one EXISTS on the primary key per feature."""
+    return [
+        exists().where(PlacementAdjustment.placement_id == Placement.id, PlacementAdjustment.feature == feature)
+        for feature in sorted(set(features))
+    ]
+
+
+def reachable(lat: float, lon: float, radius_km: float) -> ColumnElement[bool]:
+    """Virtual, or inside the bounding box of the travel circle (the exact distance is checked after)."""
+    min_lat, max_lat, min_lon, max_lon = matching.bounding_box(lat, lon, radius_km)
+    return or_(
+        Placement.delivery_mode == "virtual",
+        and_(  # the mode too, so both branches walk ix_placement_reach
+            Placement.delivery_mode.in_(("in_person", "hybrid")),
+            Placement.lat.between(min_lat, max_lat),
+            Placement.lon.between(min_lon, max_lon),
+        ),
+    )
+
+
+def filter_conditions(f: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.q:
+        like = _like(f.q)
+        columns = (Placement.title, Placement.description, Placement.task)
+        conditions.append(
+            or_(
+                *(func.lower(column).like(like, escape="\\") for column in columns),
+                _organisations(func.lower(Organisation.name).like(like, escape="\\")),
+            )
+        )
+    if f.route:
+        conditions.append(Placement.route == f.route)
+    if f.mode:
+        conditions.append(Placement.delivery_mode == f.mode)
+    if f.activity:
+        conditions.append(Placement.activity_type == f.activity)
+    if f.year:
+        conditions.append(Placement.open_to(f.year))
+    if f.starts_from:
+        conditions.append(Placement.start_date >= f.starts_from)
+    if f.starts_to:
+        conditions.append(Placement.start_date <= f.starts_to)
+    conditions.extend(offers_all(f.access))
+    return conditions
+
+
+ORDER_BY = {
+    "soonest": (Placement.start_date, Placement.id),
+    "closing": (Placement.application_deadline, Placement.start_date, Placement.id),
+    "newest": (Placement.created_at.desc(), Placement.id.desc()),
+}
+
+
+def load_page(ids: Sequence[int]) -> list[Placement]:
+    """Full rows for one page, in the order given: one query, plus one for their adjustments."""
+    if not ids:
+        return []
+    statement = (
+        select(Placement)
+        # joinedload's LEFT JOIN keeps placement (by primary key) driving the query; an inner join let
+        # SQLite start from organisation and walk every placement
+        .options(joinedload(Placement.organisation), selectinload(Placement.adjustments))
+        .where(Placement.id.in_(ids))
+    )
+    by_id = {p.id: p for p in db.session.scalars(statement).unique()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+class Candidate:
+    """A light placement row: what the matcher and the sorts read, and nothing else."""
+
+    __slots__ = (
+        "id",
+        "lat",
+        "lon",
+        "delivery_mode",
+        "route",
+        "year_groups",
+        "adjustment_features",
+        "places_left",
+        "start_date",
+        "application_deadline",
+        "created_at",
+    )
+    is_open = True  # the SQL kept only open placements
+
+    def __init__(self, row, year_groups: frozenset[int], features: frozenset[str]) -> None:
+        (self.id, self.lat, self.lon, self.delivery_mode, self.route, _mask, capacity, filled) = row[:8]
+        self.start_date, self.application_deadline, self.created_at = row[8:11]
+        self.places_left = capacity - filled
+        self.year_groups = year_groups
+        self.adjustment_features = features
+
+
+CANDIDATE_COLUMNS = (
+    Placement.id,
+    Placement.lat,
+    Placement.lon,
+    Placement.delivery_mode,
+    Placement.route,
+    Placement.year_groups_mask,
+    Placement.capacity,
+    Placement.places_filled,
+    Placement.start_date,
+    Placement.application_deadline,
+    Placement.created_at,
+)
+_NO_FEATURES: frozenset[str] = frozenset()
+
+
+def candidates(conditions: Sequence[ColumnElement[bool]], *, features: Iterable[str] = ()) -> list[Candidate]:
+    """Light rows for every placement meeting the conditions, in one query: with the adjustments among
+    `features` joined on (the matcher needs no others), one row per placement and offered feature."""
+    features = sorted(set(features))
+    columns: tuple = CANDIDATE_COLUMNS
+    statement = select(*columns)
+    if features:
+        joined = aliased(PlacementAdjustment, name="offered")  # apart from offers_all's EXISTS
+        statement = select(*columns, joined.feature).outerjoin(
+            joined, and_(joined.placement_id == Placement.id, joined.feature.in_(features))
+        )
+    rows = db.session.execute(statement.where(*conditions)).all()
+    offered: dict[int, set[str]] = {}
+    unique = {}
+    for row in rows:
+        unique.setdefault(row[0], row)
+        if features and row[-1] is not None:
+            offered.setdefault(row[0], set()).add(row[-1])
+    years: dict[int, frozenset[int]] = {}
+    sets: dict[frozenset[str], frozenset[str]] = {}
+    out = []
+    for placement_id, row in unique.items():
+        mask = row[5] or 0
+        year_groups = years.get(mask)
+        if year_groups is None:
+            year_groups = years[mask] = frozenset(y for y in vocab.YEAR_GROUPS if mask >> y & 1)
+        got = offered.get(placement_id)
+        if got:
+            key = frozenset(got)
+            got = sets.setdefault(key, key)
+        out.append(Candidate(row, year_groups, got or _NO_FEATURES))
+    return out
+
+
+def haversine_km(lat: float, lon: float, items: Sequence[Candidate]) -> np.ndarray:
+    """Distances on the matcher's sphere; NaN for virtual placements (no location)."""
+    lats = np.array([c.lat for c in items], dtype=np.float64)
+    lons = np.array([c.lon for c in items], dtype=np.float64)
+    return matching.haversine_km(lat, lon, lats, lons) if items else np.empty(0)
+
+
+def within(
+    origin: tuple[float, float] | None, radius_km: float, items: list[Candidate]
+) -> list[tuple[Candidate, float]]:
+    """(candidate, haversine km or NaN for virtual) for those in reach: virtual, or within the radius."""
+    if origin is None:
+        return [(c, math.nan) for c in items if c.delivery_mode == "virtual"]
+    km = haversine_km(origin[0], origin[1], items)
+    virtual = np.array([c.delivery_mode == "virtual" for c in items], dtype=bool)
+    keep = virtual | (km <= radius_km)  # NaN (a workplace not located yet) compares False
+    return [(c, float(d)) for c, d, k in zip(items, km.tolist(), keep.tolist(), strict=True) if k]
+
+
+def _sort_key(sort: str):
+    if sort == "closing":
+        return lambda pair: (pair[0].application_deadline, pair[0].start_date, pair[0].id)
+    if sort == "newest":
+        return lambda pair: (-pair[0].created_at.timestamp(), -pair[0].id)
+    if sort == "nearest":  # virtual ones (no travel, NaN) after every located one
+        return lambda pair: (math.isnan(pair[1]), 0 if math.isnan(pair[1]) else pair[1], pair[0].start_date, pair[0].id)
+    return lambda pair: (pair[0].start_date, pair[0].id)
+
+
+def sort_in_reach(pairs: list[tuple[Candidate, float]], sort: str) -> list[tuple[Candidate, float]]:
+    return sorted(pairs, key=_sort_key(sort))
+
+
+@dataclass
+class ResultPage(Page):
+    """One page of results: placements (full rows) with what to show beside each."""
+
+    size: int = 25
+    notes: list[str] = field(default_factory=list)
+    distances: dict[int, str] = field(default_factory=dict)  # placement id -> "2–5 km from SE5 8UH"
+    reasons: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1
+
+
+def clamp(requested: int, total: int, size: int, notes: list[str]) -> tuple[int, int]:
+    """(page number, pages): a page past the end shows the last page, and says so."""
+    pages = max(1, -(-total // size))
+    if requested > pages:
+        notes.append(
+            f"There {'is only 1 page' if pages == 1 else f'are only {pages} pages'} of results, "
+            f"so here is page {pages}."
+        )
+        return pages, pages
+    return requested, pages
+
+
+def band(origin: tuple[float, float], placement: Placement, label: str) -> str:
+    """The distance people read: a band of geopy's geodesic, never an exact figure."""
+    return f"{matching.distance_band(geo.distance_km(origin, (placement.lat, placement.lon)))} {label}"
+
+
+def browse(f: Filters, today: date, size: int) -> ResultPage:
+    """The public list: SQL sorts and pages when there is no postcode; with one, the box prefilter in
+    SQL, then the exact distance, the sort and the page in Python."""
+    notes: list[str] = []
+    sort = f.sort
+    if sort == "nearest" and f.location is None:
+        notes.append("Enter a postcode to sort by distance. These are sorted by soonest start.")
+        sort = "soonest"
+    conditions = open_conditions(today) + filter_conditions(f)
+    if f.location is None:
+        where = and_(*conditions)
+        total = db.session.scalar(select(func.count(Placement.id)).where(where)) or 0
+        number, pages = clamp(f.page, total, size, notes)
+        ids = list(
+            db.session.scalars(
+                select(Placement.id).where(where).order_by(*ORDER_BY[sort]).limit(size).offset((number - 1) * size)
+            )
+        )
+        return ResultPage(load_page(ids), number, pages, total, size, notes)
+    origin = (f.location.lat, f.location.lon)
+    conditions.append(reachable(*origin, f.radius_km))
+    pairs = sort_in_reach(within(origin, f.radius_km, candidates(conditions)), sort)
+    number, pages = clamp(f.page, len(pairs), size, notes)
+    shown = pairs[(number - 1) * size : number * size]
+    items = load_page([c.id for c, _ in shown])
+    label = f"from {f.postcode}"
+    distances = {p.id: band(origin, p, label) for p in items if p.lat is not None and p.lon is not None}
+    return ResultPage(items, number, pages, len(pairs), size, notes, distances)
+
+
+def district(postcode: str | None) -> str:
+    """'SE1 7PB' -> 'SE1': the public sees the workplace's postcode district."""
+    return (postcode or "").split(" ")[0]
