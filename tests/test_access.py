@@ -64,7 +64,6 @@ def _sample_arguments(app) -> dict[str, object]:
             ),
             "token": "not-a-real-token",
             "filename": "app.css",
-            "placement_id": db.session.scalar(select(Placement.id).order_by(Placement.id)),
         }
 
 
