@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -28,6 +29,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+BLOCKING = {"serious", "critical"}  # axe-core impacts that fail a test
+MAX_TABS = 40
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +85,44 @@ def sign_in(page, server: LiveServer, role: str) -> None:
     page.get_by_role("main").get_by_role("button", name="Sign in").click()
     # hx-boost submits the form by fetch and pushes the URL it was redirected to.
     page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return Axe()
+
+
+def blocking(violations: list[dict]) -> list[str]:
+    """axe-core's serious and critical violations, one line each."""
+    lines = []
+    for v in violations:
+        if v.get("impact") in BLOCKING:
+            targets = ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+            lines.append(f"{v['impact']} {v['id']}: {v['help']} [{targets}] {v['helpUrl']}")
+    return lines
+
+
+def check(page, axe, where: str) -> list[str]:
+    """Run axe-core on the page as it is now: its blocking violations, each prefixed with where."""
+    return [f"{where}: {line}" for line in blocking(axe.run(page).response["violations"])]
+
+
+def focused(page) -> dict:
+    """What has keyboard focus: tag, text, href (path), id."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            return {tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || "").trim(),
+                    href: el.getAttribute("href"), id: el.id, name: el.getAttribute("name")};
+        }"""
+    )
+
+
+def tab_to(page, wanted, what: str) -> dict:
+    """Press Tab until wanted(focused element) is true."""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        element = focused(page)
+        if wanted(element):
+            return element
+    raise AssertionError(f"{what} not reached in {MAX_TABS} presses of Tab")

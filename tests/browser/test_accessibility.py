@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask, url_for
 from sqlalchemy import select
 
@@ -18,7 +17,7 @@ from placements import accounts, seed
 from placements.access import PUBLIC, access_of
 from placements.extensions import db
 from placements.models import Organisation, Placement, User
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import check, sign_in
 from tests.conftest import make_app
 
 pytestmark = [pytest.mark.browser]
@@ -26,7 +25,6 @@ pytestmark = [pytest.mark.browser]
 ROLES = ("admin", "careers_leader", "employer", "student")
 ANONYMOUS = "anonymous"
 NOT_PAGES = {"static"}  # GET endpoints that are not HTML pages
-BLOCKING = {"serious", "critical"}
 
 
 def _set_password_token(role: str) -> str:
@@ -95,24 +93,6 @@ def plan(app: Flask, role: str) -> list[tuple[str, str]]:
                 pages.append((rule.endpoint, url_for(rule.endpoint, **values)))
         db.session.remove()
     return pages
-
-
-def blocking(violations: list[dict]) -> list[str]:
-    lines = []
-    for v in violations:
-        if v.get("impact") in BLOCKING:
-            targets = ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-            lines.append(f"{v['impact']} {v['id']}: {v['help']} [{targets}] {v['helpUrl']}")
-    return lines
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
-
-
-def check(page, axe, where: str) -> list[str]:
-    return [f"{where}: {line}" for line in blocking(axe.run(page).response["violations"])]
 
 
 def test_every_page_can_be_planned():

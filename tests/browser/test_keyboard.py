@@ -4,33 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import focused, tab_to
 from tests.conftest import DEMO_EMAILS, TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser]
 
 HOMES = {"admin": "/admin/", "careers_leader": "/school/", "employer": "/employer/", "student": "/student/"}
-MAX_TABS = 40
-
-
-def focused(page) -> dict:
-    """What has keyboard focus: tag, text, href (path), id."""
-    return page.evaluate(
-        """() => {
-            const el = document.activeElement;
-            return {tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || "").trim(),
-                    href: el.getAttribute("href"), id: el.id, name: el.getAttribute("name")};
-        }"""
-    )
-
-
-def tab_to(page, wanted, what: str) -> dict:
-    """Press Tab until wanted(focused element) is true."""
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Tab")
-        element = focused(page)
-        if wanted(element):
-            return element
-    raise AssertionError(f"{what} not reached in {MAX_TABS} presses of Tab")
 
 
 def test_skip_link_is_first_and_moves_focus_to_main(server, page):
