@@ -26,7 +26,7 @@ def issue_token(user: User, purpose: str) -> str:
     return issue_tokens([user], purpose)[0]
 
 
-def issue_tokens(users: list[User], purpose: str) -> list[str]:
+def issue_tokens(users: list, purpose: str) -> list[str]:
     """issue_token for many flushed users with two statements, whatever their number."""
     now = utcnow()
     ids = [user.id for user in users]
@@ -78,6 +78,11 @@ def invite_many(users: list[User], *, invited_by: str) -> None:
     """invite() for many users (every one with an email) in a few statements: a bulk import's path."""
     db.session.add_all(users)
     db.session.flush()
+    send_invitations(users, invited_by=invited_by)
+
+
+def send_invitations(users, *, invited_by: str) -> None:
+    """Set-password links for users already in the database (anything with id, email and first_name)."""
     hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
     for user, token in zip(users, issue_tokens(users, SET_PASSWORD), strict=True):
         link = url_for("auth.set_password", token=token, _external=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 MAX_STUDENT_ROWS = 5_000  # the largest English secondary schools have about 3,500 students
 UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")  # a letter, 11 digits, a digit (or a letter if temporary)
@@ -27,6 +27,12 @@ YEAR_RE = re.compile(r"^(?:y|yr|year)?\s*0?([0-9]{1,2})$")
 TRUE = {"y", "yes", "true", "1"}
 FALSE = {"n", "no", "false", "0", ""}
 SEN_CODES = ("E", "K", "N")
+# Plain ASCII addresses that email_validator always accepts; anything else goes to email_validator
+# (about 0.3 ms an address, which dominated a 2,000-row file).
+PLAIN_EMAIL_RE = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63})$"
+)
 YEAR_GROUPS = range(7, 14)
 
 
@@ -186,10 +192,11 @@ def _student_row(line: int, record: list[str], columns: dict[str, int]) -> Stude
         problems.append(f"The disadvantaged flag “{cell('disadvantaged')[:20]}” is not Y or N.")
     email = cell("email").lower() or None
     if email:
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError:
-            problems.append(f"The email “{email[:60]}” is not an email address like name@example.org.")
+        if not plain_email(email):
+            try:
+                validate_email(email, check_deliverability=False)
+            except EmailNotValidError:
+                problems.append(f"The email “{email[:60]}” is not an email address like name@example.org.")
         if len(email) > 254:
             problems.append("The email is longer than 254 characters.")
     return StudentRow(
@@ -206,6 +213,11 @@ def _student_row(line: int, record: list[str], columns: dict[str, int]) -> Stude
         email=email,
         problems=problems,
     )
+
+
+def plain_email(email: str) -> bool:
+    match = PLAIN_EMAIL_RE.match(email)
+    return bool(match) and len(email) <= 254 and match.group(1) not in SPECIAL_USE_DOMAIN_NAMES
 
 
 def read_students(data: bytes, filename: str, *, max_rows: int = MAX_STUDENT_ROWS) -> list[StudentRow]:
