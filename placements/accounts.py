@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from . import mail
 from .extensions import db
@@ -23,19 +23,36 @@ def _hash(token: str) -> str:
 
 def issue_token(user: User, purpose: str) -> str:
     """A new one-time link token; earlier unused tokens of the same purpose stop working."""
+    return issue_tokens([user], purpose)[0]
+
+
+def issue_tokens(users: list, purpose: str) -> list[str]:
+    """issue_token for many flushed users with two statements, whatever their number."""
     now = utcnow()
-    db.session.execute(
-        update(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
-        .values(used_at=now)
-    )
+    ids = [user.id for user in users]
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            update(AccountToken)
+            .where(
+                AccountToken.user_id.in_(ids[start : start + 500]),
+                AccountToken.purpose == purpose,
+                AccountToken.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
     if purpose == SET_PASSWORD:
         lifetime = timedelta(hours=current_app.config["SET_PASSWORD_LINK_HOURS"])
     else:
         lifetime = timedelta(minutes=current_app.config["RESET_PASSWORD_LINK_MINUTES"])
-    token = secrets.token_urlsafe(32)
-    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token), expires_at=now + lifetime))
-    return token
+    tokens = [secrets.token_urlsafe(32) for _ in users]
+    db.session.execute(
+        insert(AccountToken),
+        [
+            {"user_id": user_id, "purpose": purpose, "token_hash": _hash(token), "expires_at": now + lifetime}
+            for user_id, token in zip(ids, tokens, strict=True)
+        ],
+    )
+    return tokens
 
 
 def token_user(token: str) -> AccountToken | None:
@@ -54,18 +71,28 @@ def use_token(row: AccountToken, password: str) -> User:
 
 def invite(user: User, *, invited_by: str) -> None:
     """Add the user, then email a set-password link. The caller commits, so both happen or neither."""
-    db.session.add(user)
+    invite_many([user], invited_by=invited_by)
+
+
+def invite_many(users: list[User], *, invited_by: str) -> None:
+    """invite() for many users (every one with an email) in a few statements: a bulk import's path."""
+    db.session.add_all(users)
     db.session.flush()
-    token = issue_token(user, SET_PASSWORD)
-    link = url_for("auth.set_password", token=token, _external=True)
+    send_invitations(users, invited_by=invited_by)
+
+
+def send_invitations(users, *, invited_by: str) -> None:
+    """Set-password links for users already in the database (anything with id, email and first_name)."""
     hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
-    mail.send(
-        user.email,
-        "Set up your Placements account",
-        f"Hello {user.first_name},\n\n{invited_by} has made you a Placements account.\n"
-        f"Choose your password here (the link works once, for {hours} hours):\n\n{link}\n\n"
-        "If you were not expecting this, you can ignore this email.\n",
-    )
+    for user, token in zip(users, issue_tokens(users, SET_PASSWORD), strict=True):
+        link = url_for("auth.set_password", token=token, _external=True)
+        mail.send(
+            user.email,
+            "Set up your Placements account",
+            f"Hello {user.first_name},\n\n{invited_by} has made you a Placements account.\n"
+            f"Choose your password here (the link works once, for {hours} hours):\n\n{link}\n\n"
+            "If you were not expecting this, you can ignore this email.\n",
+        )
 
 
 def send_reset(user: User) -> None:

@@ -1,15 +1,18 @@
-"""Command-line tools. Each parses arguments and calls geo/seed; no logic lives here."""
+"""Command-line tools. Each parses arguments and calls geo, seed or onboarding (import glue sits by its command)."""
 
 from __future__ import annotations
 
 import os
 
 import click
+from convertbng import cutil
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import insert, select, update
 
-from . import geo, seed, vocab
+from . import geo, onboarding, seed, vocab
 from .extensions import db
+from .models import School
 
 geo_cli = AppGroup("geo", help="Offline postcode tables.")
 
@@ -61,6 +64,65 @@ def lookup(postcode: str) -> None:
     click.echo(f"{where.postcode}: {where.lat:.5f}, {where.lon:.5f}")
 
 
+schools_cli = AppGroup("schools", help="Schools from the DfE register (Get Information About Schools).")
+
+
+@schools_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_schools(path: str) -> None:
+    """Add or update open secondary-phase schools from a GIAS "all establishment data" CSV file.
+
+    Schools are matched by URN. The whole file is imported in one transaction, or not at all.
+    """
+    tally = onboarding.GiasTally()
+    try:
+        with (
+            open(path, "rb") as handle,
+            click.progressbar(length=os.path.getsize(path), label="Importing schools") as bar,
+        ):
+            onboarding.read_gias(handle, lambda batch: store_schools(batch, tally), tally, progress=bar.update)
+        db.session.commit()
+    except onboarding.FileProblem as problem:
+        db.session.rollback()
+        raise click.ClickException(f"{problem} Nothing was imported.") from None
+    for line in tally.summary():
+        click.echo(line)
+
+
+def store_schools(batch: list[onboarding.SchoolRecord], tally: onboarding.GiasTally) -> None:
+    """Insert or update one batch of schools by URN, counting what changed."""
+    if not batch:
+        return
+    located = [r for r in batch if r.easting is not None]
+    lons, lats = cutil.convert_lonlat([r.easting for r in located], [r.northing for r in located])
+    where = {r.urn: (round(lat, 6), round(lon, 6)) for r, lat, lon in zip(located, lats, lons, strict=True)}
+    current = {
+        row.urn: row
+        for row in db.session.execute(
+            select(School.id, School.urn, School.name, School.postcode, School.lat, School.lon).where(
+                School.urn.in_([r.urn for r in batch])
+            )
+        )
+    }
+    new, changed = [], []
+    for record in batch:
+        lat, lon = where.get(record.urn, (None, None))
+        values = {"name": record.name, "postcode": record.postcode, "lat": lat, "lon": lon}
+        row = current.get(record.urn)
+        if row is None:
+            new.append({"urn": record.urn, **values})
+        elif (row.name, row.postcode, row.lat, row.lon) != tuple(values.values()):
+            changed.append({"id": row.id, **values})
+        else:
+            tally.unchanged += 1
+    if new:
+        db.session.execute(insert(School), new)
+    if changed:
+        db.session.execute(update(School), changed)
+    tally.created += len(new)
+    tally.updated += len(changed)
+
+
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--no-logins", is_flag=True, help="Do not reset and print the demo logins.")
@@ -82,4 +144,5 @@ def seed_demo(no_logins: bool) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(geo_cli)
+    app.cli.add_command(schools_cli)
     app.cli.add_command(seed_demo)

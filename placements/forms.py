@@ -4,6 +4,7 @@ that carry role, school or status (ASVS 15.3.3)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -490,4 +491,23 @@ class CancelForm(FlaskForm):
         validators=[DataRequired("Give a reason: we will pass it on to anyone who applied."), Length(max=2000)],
         filters=[_strip],
         description="Applicants and their schools will see this.",
+    )
+
+
+class UploadStudentsForm(FlaskForm):
+    file = FileField(
+        "Student file (CSV)",
+        validators=[FileRequired("Choose the CSV file exported from your MIS.")],
+        description="A .csv file of at most 10 MB, one row per student. Columns are found by their names.",
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class CommitImportForm(FlaskForm):
+    upload_id = HiddenField()  # which upload this preview showed; the data itself stays on the server
+    leavers = RadioField(
+        "Students at your school who are not in this file",
+        choices={"keep": "Keep them as they are", "leave": "Mark them as leavers: their accounts stop working"},
+        default="keep",
+        validators=[InputRequired("Choose what happens to students who are not in the file.")],
     )

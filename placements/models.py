@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -123,10 +124,15 @@ class User(db.Model):
             " OR (role = 'admin' AND school_id IS NULL AND organisation_id IS NULL)",
             name="tenant",
         ),
+        # Students imported from a school's MIS may have no email yet: they cannot sign in until the
+        # school adds one (a later import or the student page). Everyone else signs in by email.
+        CheckConstraint("email IS NOT NULL OR role = 'student'", name="email"),
+        # The target of StudentProfile's (user_id, school_id) foreign key.
+        UniqueConstraint("id", "school_id", name="uq_user_id_school_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -177,16 +183,37 @@ class User(db.Model):
 
 class StudentProfile(db.Model):
     """What a student brings to matching. sen_provision and disadvantaged are restricted fields:
-    only the student's own school staff ever see them; employers never do."""
+    only the student's own school staff ever see them; employers never do.
+
+    Students imported from the school's MIS carry their UPN (unique within the school, domain.md §6:
+    a UPN moves with a pupil, so two schools may both hold it) and their legal names. User.first_name
+    and User.last_name hold the preferred names, which the UI shows everywhere. `school_id` is the
+    user's school: the one foreign key, (user_id, school_id) -> user (id, school_id), fills it in and
+    keeps it equal, so "unique UPN per school" is a plain unique constraint.
+    """
 
     __table_args__ = (
         CheckConstraint("year_group BETWEEN 7 AND 13", name="year_group"),
         CheckConstraint("travel_radius_km BETWEEN 1 AND 100", name="travel_radius"),
         CheckConstraint(_in("sen_provision", ("N", "K", "E")), name="sen_provision"),
+        UniqueConstraint("school_id", "upn", name="uq_student_profile_school_id_upn"),
+        ForeignKeyConstraint(
+            ["user_id", "school_id"],
+            ["user.id", "user.school_id"],
+            name="fk_student_profile_user_school",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(Integer, unique=True)
+    school_id: Mapped[int] = mapped_column(Integer)
+    upn: Mapped[str | None] = mapped_column(String(13))
+    legal_first_name: Mapped[str | None] = mapped_column(String(100))
+    legal_last_name: Mapped[str | None] = mapped_column(String(100))
+    # Set when the school marks the student as a leaver; their account is deactivated at the same time.
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
     year_group: Mapped[int] = mapped_column(Integer)
     form: Mapped[str | None] = mapped_column(String(20))
     travel_radius_km: Mapped[int] = mapped_column(Integer, default=10)
@@ -203,6 +230,10 @@ class StudentProfile(db.Model):
         cascade="all, delete-orphan", order_by="StudentInterest.route"
     )
     needs: Mapped[list[StudentNeed]] = relationship(cascade="all, delete-orphan", order_by="StudentNeed.feature")
+
+    @property
+    def is_leaver(self) -> bool:
+        return self.left_at is not None
 
     @property
     def interest_routes(self) -> list[str]:
