@@ -24,7 +24,11 @@ pytestmark = [pytest.mark.browser]
 
 ROLES = ("admin", "careers_leader", "employer", "student")
 ANONYMOUS = "anonymous"
-NOT_PAGES = {"static"}  # GET endpoints that are not HTML pages
+NOT_PAGES = {
+    "static",
+    "school.import_template",
+    "school.export_students",
+}  # GET endpoints that are not HTML pages (CSV downloads)
 
 
 def _set_password_token(role: str) -> str:
