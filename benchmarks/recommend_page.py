@@ -182,14 +182,14 @@ def measure(uri: str, label: str, n: int, runs: int) -> dict:
             profile = user.student_profile
             origin = recommend.origin_of(profile)
             student = recommend.matcher_student(profile, origin)
-            conditions = search.open_conditions(date.today()) + [
-                Placement.open_to(profile.year_group),
-                *search.offers_all(student.must_needs),
-                search.reachable(origin.lat, origin.lon, profile.travel_radius_km),
-            ]
-            features = student.must_needs | student.preferred_needs
-            s = timed(lambda c=conditions, f=features: search.candidates(c, features=f), max(5, runs // 3), 1)
-            rows = search.candidates(conditions, features=features)
+            conditions = search.open_conditions(date.today()) + [Placement.open_to(profile.year_group)]
+            query = {
+                "branches": search.reach(origin.lat, origin.lon, profile.travel_radius_km),
+                "required": student.must_needs,
+                "features": student.preferred_needs,
+            }
+            s = timed(lambda c=conditions, q=query: search.candidates(c, **q), max(5, runs // 3), 1)
+            rows = search.candidates(conditions, **query)
             arrays = matching.CandidateArrays.from_placements(rows)
             r = timed(lambda st=student, a=arrays: matching.rank_arrays(st, a, limit=25), runs)
             eligible = len(matching.rank_arrays(student, arrays))

@@ -80,21 +80,22 @@ def recommendations(
         sort = "soonest" if sort == "nearest" else sort
     conditions = search.open_conditions(today) + search.filter_conditions(f)
     conditions.append(Placement.open_to(profile.year_group))
+    required: set[str] = set()
     features: set[str] = set()
-    if ranked:
-        conditions.extend(search.offers_all(student.must_needs))
-        features = student.must_needs | student.preferred_needs
+    if ranked:  # the matcher reads the must-haves (all offered, by the SQL) and the preferred needs
+        required, features = student.must_needs, student.preferred_needs
     if origin is None:
         conditions.append(Placement.delivery_mode == "virtual")
+        branches: tuple = ()
     else:
-        conditions.append(search.reachable(origin.lat, origin.lon, profile.travel_radius_km))
-    rows = search.candidates(conditions, features=features)
+        branches = search.reach(origin.lat, origin.lon, profile.travel_radius_km)
+    rows = search.candidates(conditions, branches=branches, required=required, features=features)
     point = (origin.lat, origin.lon) if origin else None
     in_reach = search.within(point, profile.travel_radius_km, rows)
     number, pages = search.clamp(f.page, len(in_reach), size, notes)
     reasons: dict[int, tuple[str, ...]] = {}
     if ranked and sort == "best":
-        arrays = matching.CandidateArrays.from_placements(rows)
+        arrays = matching.CandidateArrays.from_placements([c for c, _ in in_reach])
         top = matching.rank_arrays(student, arrays, weights=weights, limit=number * size)
         shown = top[(number - 1) * size :]
         ids = [m.placement.id for m in shown]

@@ -5,8 +5,8 @@ Bad input never raises: `parse` returns the filters it could read plus {field: m
 for the rest, and the caller shows the messages next to whatever results the good filters give.
 
 Queries stay constant in number whatever the number of results: candidates come back as light rows
-(only the columns the matcher and the sorts need) in one query, the adjustments the matcher needs in at
-most one more, and the page people see in one query plus one for its adjustments.
+(only the columns the matcher and the sorts need, and a flag for each adjustment the matcher reads) in
+one query, and the page people see in one query plus one for its adjustments.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import geo, matching, vocab
 from .extensions import db
@@ -214,12 +214,13 @@ def offers_all(features: Iterable[str]) -> list[ColumnElement[bool]]:
     ]
 
 
-def reachable(lat: float, lon: float, radius_km: float) -> ColumnElement[bool]:
-    """Virtual, or inside the bounding box of the travel circle (the exact distance is checked after)."""
+def reach(lat: float, lon: float, radius_km: float) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The two ways a placement can be in reach, each a range of ix_placement_reach: virtual, or in
+    person or hybrid inside the bounding box of the travel circle (the exact distance is checked after)."""
     min_lat, max_lat, min_lon, max_lon = matching.bounding_box(lat, lon, radius_km)
-    return or_(
+    return (
         Placement.delivery_mode == "virtual",
-        and_(  # the mode too, so both branches walk ix_placement_reach
+        and_(
             Placement.delivery_mode.in_(("in_person", "hybrid")),
             Placement.lat.between(min_lat, max_lat),
             Placement.lon.between(min_lon, max_lon),
@@ -315,40 +316,53 @@ CANDIDATE_COLUMNS = (
     Placement.application_deadline,
     Placement.created_at,
 )
-_NO_FEATURES: frozenset[str] = frozenset()
 
 
-def candidates(conditions: Sequence[ColumnElement[bool]], *, features: Iterable[str] = ()) -> list[Candidate]:
-    """Light rows for every placement meeting the conditions, in one query: with the adjustments among
-    `features` joined on (the matcher needs no others), one row per placement and offered feature."""
-    features = sorted(set(features))
-    columns: tuple = CANDIDATE_COLUMNS
-    statement = select(*columns)
-    if features:
-        joined = aliased(PlacementAdjustment, name="offered")  # apart from offers_all's EXISTS
-        statement = select(*columns, joined.feature).outerjoin(
-            joined, and_(joined.placement_id == Placement.id, joined.feature.in_(features))
-        )
-    rows = db.session.execute(statement.where(*conditions)).all()
-    offered: dict[int, set[str]] = {}
-    unique = {}
-    for row in rows:
-        unique.setdefault(row[0], row)
-        if features and row[-1] is not None:
-            offered.setdefault(row[0], set()).add(row[-1])
+def candidates(
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    branches: Sequence[ColumnElement[bool]] = (),
+    required: Iterable[str] = (),
+    features: Iterable[str] = (),
+) -> list[Candidate]:
+    """Light rows, one per placement meeting the conditions, in one query.
+
+    branches: alternatives (like `reach`'s), run as one UNION ALL of a SELECT per branch, so each walks
+    its own range of ix_placement_reach from the index alone (an OR of them made SQLite look up every
+    matching row in the table: MULTI-INDEX OR). They must not overlap.
+    required: adjustments every placement must offer (one EXISTS on placement_adjustment's primary key
+    each); they are in every row's adjustment_features without being fetched.
+    features: other adjustments the matcher reads: one EXISTS column each, so still one row a placement.
+    """
+    required = sorted(set(required))
+    features = sorted(set(features) - set(required))
+    offered = [
+        exists()
+        .where(PlacementAdjustment.placement_id == Placement.id, PlacementAdjustment.feature == feature)
+        .label(f"offers_{i}")
+        for i, feature in enumerate(features)
+    ]
+    where = [*conditions, *offers_all(required)]
+    selects = [select(*CANDIDATE_COLUMNS, *offered).where(*where, branch) for branch in branches] or [
+        select(*CANDIDATE_COLUMNS, *offered).where(*where)
+    ]
+    statement = selects[0] if len(selects) == 1 else union_all(*selects)
+    rows = db.session.execute(statement).all()
+    base = frozenset(required)
+    width = len(CANDIDATE_COLUMNS)
     years: dict[int, frozenset[int]] = {}
-    sets: dict[frozenset[str], frozenset[str]] = {}
+    sets: dict[tuple, frozenset[str]] = {}
     out = []
-    for placement_id, row in unique.items():
+    for row in rows:
         mask = row[5] or 0
         year_groups = years.get(mask)
         if year_groups is None:
             year_groups = years[mask] = frozenset(y for y in vocab.YEAR_GROUPS if mask >> y & 1)
-        got = offered.get(placement_id)
-        if got:
-            key = frozenset(got)
-            got = sets.setdefault(key, key)
-        out.append(Candidate(row, year_groups, got or _NO_FEATURES))
+        flags = tuple(row[width:])
+        got = sets.get(flags)
+        if got is None:
+            got = sets[flags] = base | {f for f, flag in zip(features, flags, strict=True) if flag}
+        out.append(Candidate(row, year_groups, got))
     return out
 
 
@@ -436,8 +450,8 @@ def browse(f: Filters, today: date, size: int) -> ResultPage:
         )
         return ResultPage(load_page(ids), number, pages, total, size, notes)
     origin = (f.location.lat, f.location.lon)
-    conditions.append(reachable(*origin, f.radius_km))
-    pairs = sort_in_reach(within(origin, f.radius_km, candidates(conditions)), sort)
+    found = candidates(conditions, branches=reach(*origin, f.radius_km))
+    pairs = sort_in_reach(within(origin, f.radius_km, found), sort)
     number, pages = clamp(f.page, len(pairs), size, notes)
     shown = pairs[(number - 1) * size : number * size]
     items = load_page([c.id for c, _ in shown])

@@ -32,7 +32,10 @@ def profile():
         for need in profile.needs:
             getattr(form, f"need_{need.feature}").data = need.priority
     if form.validate_on_submit():
-        profile.interests = [StudentInterest(route=route) for route in form.interests.data]
+        # keep the rows of interests kept: new rows for them would be inserted before the old ones are
+        # deleted, and break the unique (student, route) constraint
+        interests = {interest.route: interest for interest in profile.interests}
+        profile.interests = [interests.get(route) or StudentInterest(route=route) for route in form.interests.data]
         profile.travel_radius_km = int(form.travel_radius_km.data)
         profile.home_outcode = form.home_outcode.data or None
         existing = {need.feature: need for need in profile.needs}

@@ -44,6 +44,14 @@ def test_student_saves_interests_radius_district_and_needs(client, auth, app):
     assert "Step-free access (must have)" in home and "Quiet space (preferred)" in home
 
 
+def test_saving_again_with_an_interest_kept(client, auth, app):
+    auth.login("student")
+    for interests in (["digital", "creative"], ["digital"], ["digital", "care"]):
+        response = client.post("/student/profile", data={"interests": interests, "travel_radius_km": "10"})
+        assert response.status_code == 302, interests
+        assert _profile(app)[0] == sorted(interests)
+
+
 def test_a_full_postcode_is_cut_to_its_district(client, auth, app):
     auth.login("student")
     client.post("/student/profile", data={"travel_radius_km": "10", "home_outcode": "SE15 1AA"})
