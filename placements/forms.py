@@ -51,6 +51,10 @@ def _email_field(label: str = "Email address") -> EmailField:
     )
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _with_article(label: str) -> str:
     """ "First name" -> "a first name"; "Your first name" -> "your first name"."""
     lowered = label.lower()
@@ -61,7 +65,7 @@ def _name_field(label: str, autocomplete: str) -> StringField:
     return StringField(
         label,
         validators=[InputRequired(f"Enter {_with_article(label)}."), Length(max=100)],
-        filters=[lambda v: v.strip() if v else v],
+        filters=[_strip],
         render_kw={"autocomplete": autocomplete},
     )
 
@@ -128,14 +132,14 @@ class SchoolForm(FlaskForm):
     urn = StringField(
         "URN (unique reference number)",
         validators=[InputRequired("Enter the school's URN."), Length(min=6, max=6, message="A URN has 6 digits.")],
-        filters=[lambda v: v.strip() if v else v],
+        filters=[_strip],
         description="The 6-digit number from Get Information About Schools.",
         render_kw={"inputmode": "numeric"},
     )
     name = StringField(
         "School name",
         validators=[InputRequired("Enter the school's name."), Length(max=200)],
-        filters=[lambda v: v.strip() if v else v],
+        filters=[_strip],
     )
     postcode = PostcodeField("Postcode", render_kw={"autocomplete": "postal-code"})
 
@@ -154,7 +158,7 @@ class EmployerRegistrationForm(FlaskForm):
     organisation_name = StringField(
         "Organisation name",
         validators=[InputRequired("Enter your organisation's name."), Length(max=200)],
-        filters=[lambda v: v.strip() if v else v],
+        filters=[_strip],
         render_kw={"autocomplete": "organization"},
     )
     size_band = SelectField(
@@ -252,10 +256,6 @@ class RejectForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form: only its CSRF token matters."""
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _parse_error(field_class, message: str):
