@@ -8,7 +8,25 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, admin, auth, browse, cli, employer, errors, extensions, public, recommend, school, student, vocab
+from . import (
+    access,
+    admin,
+    applicants,
+    applying,
+    auth,
+    browse,
+    cli,
+    employer,
+    errors,
+    extensions,
+    notifications,
+    oversight,
+    public,
+    recommend,
+    school,
+    student,
+    vocab,
+)
 
 DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 (the value production refuses)
 
@@ -63,7 +81,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for module in (public, browse, auth, admin, school, student, recommend, employer):
+    for module in (
+        public,
+        browse,
+        auth,
+        admin,
+        school,
+        student,
+        recommend,
+        employer,
+        applying,
+        oversight,
+        applicants,
+        notifications,
+    ):
         app.register_blueprint(module.bp)
     cli.init_app(app)
 

@@ -37,6 +37,8 @@ from .vocab import (
     ROLES,
     YEAR_GROUPS,
 )
+from .workflow import CONSENT_METHODS
+from .workflow import STATUSES as APPLICATION_STATUSES
 
 
 def utcnow() -> datetime:
@@ -197,6 +199,8 @@ class StudentProfile(db.Model):
         CheckConstraint("travel_radius_km BETWEEN 1 AND 100", name="travel_radius"),
         CheckConstraint(_in("sen_provision", ("N", "K", "E")), name="sen_provision"),
         UniqueConstraint("school_id", "upn", name="uq_student_profile_school_id_upn"),
+        # The target of Application's (student_profile_id, school_id) foreign key.
+        UniqueConstraint("id", "school_id", name="uq_student_profile_id_school_id"),
         ForeignKeyConstraint(
             ["user_id", "school_id"],
             ["user.id", "user.school_id"],
@@ -398,6 +402,122 @@ class PlacementAdjustment(db.Model):
     placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), primary_key=True)
     # Indexed on its own for the matcher's "offers step-free access" filter.
     feature: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Application(db.Model):
+    """A student's application to a placement (workflow.py has the states and transitions).
+
+    One per student per placement. `school_id` is the student's school, kept equal to the profile's by
+    the composite foreign key, so a careers leader's queries filter on one indexed column.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("student_profile_id", "placement_id", name="uq_application_student_placement"),
+        CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),
+        CheckConstraint("answer IS NULL OR length(answer) <= 1500", name="answer_length"),
+        CheckConstraint("hours_attended IS NULL OR hours_attended BETWEEN 0 AND 500", name="hours_attended"),
+        ForeignKeyConstraint(
+            ["student_profile_id", "school_id"],
+            ["student_profile.id", "student_profile.school_id"],
+            name="fk_application_student_school",
+            ondelete="CASCADE",
+        ),
+        Index("ix_application_school_status", "school_id", "status"),
+        Index("ix_application_placement_status", "placement_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_profile_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(24), default="submitted")
+    answer: Mapped[str | None] = mapped_column(Text)
+    # Off by default: the student chooses to tell this employer their access needs (domain.md §6).
+    share_needs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The school's latest comment to the student (returned or declined); employers never see it.
+    school_comment: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # After the placement: the employer's feedback against the meaningful-experience criteria
+    # (pipe list of vocab.MEANINGFUL_CRITERIA keys), and the student's reflection.
+    feedback: Mapped[str | None] = mapped_column(Text)
+    criteria_met: Mapped[str | None] = mapped_column(String(200))
+    hours_attended: Mapped[float | None] = mapped_column(Float)
+    reflection: Mapped[str | None] = mapped_column(Text)
+    reflected_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Orders the waiting list: the first waitlisted is offered the next free place.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    student: Mapped[StudentProfile] = relationship()
+    placement: Mapped[Placement] = relationship()
+    events: Mapped[list[ApplicationEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="ApplicationEvent.id", back_populates="application"
+    )
+    consents: Mapped[list[ParentalConsent]] = relationship(
+        cascade="all, delete-orphan", order_by="ParentalConsent.version"
+    )
+
+    @property
+    def criteria_met_keys(self) -> set[str]:
+        return set(filter(None, (self.criteria_met or "").split("|")))
+
+    @property
+    def consent(self) -> ParentalConsent | None:
+        return self.consents[-1] if self.consents else None
+
+
+class ApplicationEvent(db.Model):
+    """One step of an application's history: who moved it from what to what, and their comment."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class ParentalConsent(db.Model):
+    """A parent's or carer's consent to one placement (domain.md §4.4), versioned: recording it again
+    (say, after the dates change) adds a version and keeps the earlier ones."""
+
+    __table_args__ = (
+        UniqueConstraint("application_id", "version"),
+        CheckConstraint(_in("method", CONSENT_METHODS), name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    given_by: Mapped[str] = mapped_column(String(200))
+    relationship_to_student: Mapped[str] = mapped_column(String(100))
+    given_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))
+    # For a child (below school-leaving age): the parents had the risk assessment's key findings and
+    # control measures before the placement (domain.md §4.2, MUST).
+    risk_findings_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Notification(db.Model):
+    """An in-app message to one user. Never carries SEND or health details."""
+
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    message: Mapped[str] = mapped_column(String(300))
+    # A path inside the app ("/student/applications/3"), never an external address.
+    link: Mapped[str | None] = mapped_column(String(200))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AccountToken(db.Model):

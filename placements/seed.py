@@ -14,8 +14,20 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import geo, vocab
-from .models import Organisation, Placement, School, StudentInterest, StudentNeed, StudentProfile, User, utcnow
+from . import geo, vocab, workflow
+from .models import (
+    Application,
+    ApplicationEvent,
+    Organisation,
+    ParentalConsent,
+    Placement,
+    School,
+    StudentInterest,
+    StudentNeed,
+    StudentProfile,
+    User,
+    utcnow,
+)
 
 SCHOOLS = [  # (urn, name, postcode, nearby postcode districts for students' homes)
     ("999001", "Camberwell Park Academy", "SE5 8UH", ("SE5", "SE15", "SE11")),
@@ -165,8 +177,79 @@ def demo(session: Session) -> bool:
         for n in range(STUDENTS_PER_SCHOOL):
             number += 1
             session.add(_student(rng, school, number, year_group=7 + n % 7, districts=districts))
+    session.flush()
+    _applications(session)
     session.commit()
     return True
+
+
+# The first school's first students have applied, so every dashboard has something in each state.
+# student1 (the demo student) has an application with employer1 (the demo employer).
+DEMO_APPLICATION_STATUSES = [
+    "with_employer",
+    "submitted",
+    "submitted",
+    "awaiting_consent",
+    "returned",
+    "with_employer",
+    "offered",
+    "accepted",
+    "confirmed",
+    "waitlisted",
+    "submitted",
+    "declined_by_school",
+]
+
+
+def _applications(session: Session) -> None:
+    """Demo applications, written directly (no notifications): each with its history and, once it holds
+    a place, that place counted on the placement."""
+    school = session.scalar(select(School).where(School.urn == SCHOOLS[0][0]))
+    placements = session.scalars(
+        select(Placement)
+        .join(Organisation)
+        .where(Placement.status == "published", Organisation.status == "approved")
+        .order_by(Placement.organisation_id, Placement.id)
+    ).all()
+    profiles = session.scalars(
+        select(StudentProfile).where(StudentProfile.school_id == school.id).order_by(StudentProfile.user_id)
+    ).all()
+    leader = session.scalar(select(User).where(User.school_id == school.id, User.role == "careers_leader"))
+    for profile, status in zip(profiles, DEMO_APPLICATION_STATUSES, strict=False):
+        # Never the last place: the demo placements stay open for the demo student to apply to.
+        placement = next((p for p in placements if profile.year_group in p.year_groups and p.places_left > 1), None)
+        if placement is None:
+            continue
+        application = Application(
+            student=profile,
+            placement=placement,
+            status=status,
+            answer="I want to see what a working day is really like.",
+            waitlisted_at=utcnow() if status == "waitlisted" else None,
+            school_comment="Please say a little more about why."
+            if status in {"returned", "declined_by_school"}
+            else None,
+        )
+        application.events.append(ApplicationEvent(actor_id=profile.user_id, action="submit", to_status="submitted"))
+        if status != "submitted":
+            application.events.append(
+                ApplicationEvent(action="demo", from_status="submitted", to_status=status, actor_id=leader.id)
+            )
+        past_consent = status in workflow.VISIBLE_TO_EMPLOYER
+        if past_consent and workflow.needs_parental_consent(placement.delivery_mode):
+            application.consents.append(
+                ParentalConsent(
+                    given_by="A parent",
+                    relationship_to_student="Parent",
+                    given_on=date.today(),
+                    method="signed_form",
+                    risk_findings_shared=True,
+                    recorded_by_id=leader.id,
+                )
+            )
+        if status in workflow.HOLDS_PLACE:
+            placement.places_filled += 1
+        session.add(application)
 
 
 INSURERS = ["Thameside Mutual", "Northern Shield Insurance", "Pennine Commercial"]

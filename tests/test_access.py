@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from placements import access
 from placements.extensions import db
-from placements.models import Organisation, Placement, School, User
+from placements.models import Application, Organisation, Placement, School, StudentProfile, User
 from tests.conftest import make_app
 
 ROLES = ("student", "careers_leader", "employer", "admin")
@@ -61,6 +61,13 @@ def _sample_arguments(app) -> dict[str, object]:
                 .join(User, User.organisation_id == Organisation.id)
                 .where(User.email == "employer1@placements.example", Placement.status == "published")
                 .order_by(Placement.id)
+            ),
+            # The demo student's application to the demo employer, passed on by the demo careers leader.
+            "application_id": db.session.scalar(
+                select(Application.id)
+                .join(StudentProfile)
+                .join(User, User.id == StudentProfile.user_id)
+                .where(User.email == "student1@placements.example")
             ),
             "token": "not-a-real-token",
             "filename": "app.css",

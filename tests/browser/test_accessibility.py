@@ -16,7 +16,7 @@ from sqlalchemy import select
 from placements import accounts, seed
 from placements.access import PUBLIC, access_of
 from placements.extensions import db
-from placements.models import Organisation, Placement, User
+from placements.models import Application, Organisation, Placement, User
 from tests.browser.conftest import check, sign_in
 from tests.conftest import make_app
 
@@ -64,6 +64,12 @@ def _placement_id(role: str) -> int:
     return db.session.scalar(query.order_by(Placement.id).limit(1))
 
 
+def _application_id(role: str) -> int:
+    """The demo student's application to the demo employer: every role's detail page shows it."""
+    student = seed.demo_accounts(db.session)["student"]
+    return db.session.scalar(select(Application.id).where(Application.student_profile_id == student.student_profile.id))
+
+
 # URL argument name -> a real value from the demo data for a role. Add one when a route needs it.
 ARGUMENTS: dict[str, Callable[[str], object]] = {
     "token": _set_password_token,
@@ -71,6 +77,7 @@ ARGUMENTS: dict[str, Callable[[str], object]] = {
     "organisation_id": _organisation_id,
     "user_id": _user_id,
     "placement_id": _placement_id,
+    "application_id": _application_id,
 }
 
 
