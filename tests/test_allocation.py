@@ -197,6 +197,12 @@ def test_capacity_zero_and_missing_rankings_place_nobody():
     assert allocate(student_prefs, {"x": ["a"], "y": ["a"]}, {"x": 0, "y": 0, "z": 5}) == {"a": None}
 
 
+def test_a_placement_with_no_places_is_skipped_for_the_next_choice():
+    student_prefs = {"a": ["x", "y"], "b": [], "c": ["y"]}
+    placement_prefs = {"x": ["a"], "y": ["c", "a"]}
+    assert allocate(student_prefs, placement_prefs, {"x": 0, "y": 2}) == {"a": "y", "b": None, "c": "y"}
+
+
 @pytest.mark.parametrize(
     ("student_prefs", "placement_prefs", "capacities", "message"),
     [
