@@ -16,7 +16,7 @@ the students who listed it, in its own random order. Reported:
   solve(optimal="resident"), as a user calls it) against allocate() on the same instance, after
   checking that both give the same matching; the ratio of CPU times (less disturbed by other load
   than wall time, which is reported too). `matching` is too slow for the full size: its time grows
-  about as N^2.2 (10,000 students take it about two minutes of CPU), so the default run takes a few
+  about as N^2.2 (10,000 students took it 17 s of CPU at load 1.2), so the default run takes a few
   minutes.
 
 The machine may be shared, so /proc/loadavg is printed at the start and the end.
