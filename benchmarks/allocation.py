@@ -7,16 +7,19 @@ N/5 placements with capacities 1-5 (about 0.6 places a student), and every place
 the students who listed it, in its own random order. Reported:
 
 - median wall time (and CPU time) of allocate() at 50,000 students / 10,000 placements, string ids
-  in and out; the machine may be shared, so the 1-minute load average is reported too;
+  in and out;
 - peak memory of one such call, measured with tracemalloc (Python objects and numpy buffers
   allocated during the call; the instance itself is built beforehand and not counted), in a
-  separate run because tracemalloc slows the call down;
+  separate run because tracemalloc slows the call down; and the process's peak RSS at that point,
+  an upper bound that also counts the interpreter, numpy and the instance;
 - at each smaller size, `matching`'s HospitalResident build + solve (create_from_dictionaries then
   solve(optimal="resident"), as a user calls it) against allocate() on the same instance, after
   checking that both give the same matching; the ratio of CPU times (less disturbed by other load
   than wall time, which is reported too). `matching` is too slow for the full size: its time grows
-  about as N^2.2 (10,000 students take it about two minutes of CPU), so the default run takes a few
+  about as N^2.2 (10,000 students took it 17 s of CPU at load 1.2), so the default run takes a few
   minutes.
+
+The machine may be shared, so /proc/loadavg is printed at the start and the end.
 
 The last line of stdout is one JSON object.
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import threading
@@ -107,12 +111,21 @@ def in_big_stack(fn, *args):
     return out["value"]
 
 
+def loadavg() -> str:
+    """/proc/loadavg as it reads (1-, 5- and 15-minute load, running/total tasks, last pid)."""
+    try:
+        return Path("/proc/loadavg").read_text().strip()
+    except OSError:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--sizes", default="500,2000,5000,10000", help="sizes for the side-by-side with `matching`")
     args = parser.parse_args()
+    print(f"load at the start: {loadavg()}")
 
     full = instance(args.students)
     allocate(*full)  # warm-up
@@ -129,7 +142,10 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     peak_mb = peak / 2**20
-    print(f"allocate: peak {peak_mb:.1f} MiB allocated during one call (tracemalloc)")
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(
+        f"allocate: peak {peak_mb:.1f} MiB allocated during one call (tracemalloc); process peak RSS {rss_mb:.0f} MiB"
+    )
 
     speedup, speedup_wall = {}, {}
     for n in (int(s) for s in args.sizes.split(",") if s):
@@ -149,7 +165,7 @@ def main() -> None:
         )
 
     load = os.getloadavg()[0]
-    print(f"1-minute load average at the end: {load:.1f} on {os.cpu_count()} CPUs")
+    print(f"load at the end: {loadavg()} on {os.cpu_count()} CPUs")
     summary = {
         "name": "allocation",
         "median": round(median, 4),
@@ -158,12 +174,14 @@ def main() -> None:
             f"allocate() wall time on {args.students} students x {CHOICES} choices, {len(full[2])} placements "
             f"(capacity 1-5), string ids in and out, median of {args.repeat}; cpu_median = the same in process "
             "CPU time; peak_mb = tracemalloc peak during one call (Python objects and numpy buffers, excluding "
-            "the input); speedup_vs_matching = matching HospitalResident create_from_dictionaries + "
+            "the input); peak_rss_mb = the process's peak RSS before the side-by-side, input included; "
+            "speedup_vs_matching = matching HospitalResident create_from_dictionaries + "
             "solve(optimal='resident') CPU time / allocate() median CPU time on the same instance, by student "
             f"count (wall-clock ratios in speedup_wall); load_avg = 1-minute load on {os.cpu_count()} CPUs"
         ),
         "cpu_median": round(cpu_median, 4),
         "peak_mb": round(peak_mb, 1),
+        "peak_rss_mb": round(rss_mb),
         "speedup_vs_matching": speedup,
         "speedup_wall": speedup_wall,
         "load_avg": round(load, 1),

@@ -32,7 +32,7 @@ import random
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -272,6 +272,34 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+# One wording per audience. A student reads only about their own choices and the published rule,
+# never another student's priority step or identity: on a one-place placement, "a student with
+# higher priority: SEND" would tell them a named classmate's SEND status. Staff may see the step.
+_WORDING = {
+    "student": {
+        "none listed": "You did not list any placements, so you were not placed.",
+        "choice": "Your {nth} choice ({name})",
+        "placed": "You were placed at your {nth} choice ({name}).",
+        "no places": "{choice} has no places.",
+        "not ranked": "{choice} did not include you among its candidates.",
+        "room": "{choice} still had a place: this allocation may be out of date.",
+        "full": "{choice} was full: all its places went to students ranked ahead of you under the school's "
+        "published rules.",
+        "unplaced": "You were not placed: none of your choices had a place for you.",
+    },
+    "staff": {
+        "none listed": "They did not list any placements, so they were not placed.",
+        "choice": "Their {nth} choice ({name})",
+        "placed": "Placed at their {nth} choice ({name}).",
+        "no places": "{choice} has no places.",
+        "not ranked": "{choice} did not include them among its candidates.",
+        "room": "{choice} still had a place: this allocation may be out of date.",
+        "full": "{choice} was full with students of higher priority: {because}.",
+        "unplaced": "Not placed: none of their choices had a place for them.",
+    },
+}
+
+
 def explain(
     student_id: str,
     student_prefs: Mapping[str, Sequence[str]],
@@ -280,20 +308,36 @@ def explain(
     result: Mapping[str, str | None],
     students: Mapping[str, Prioritised] | None = None,
     names: Mapping[str, str] | None = None,
+    *,
+    audience: Literal["student", "staff"],
 ) -> list[str]:
     """Why ``student_id`` was placed where they were, or not at all, one sentence per choice.
 
     Takes the inputs and result of ``allocate``. Each choice the student ranked above their outcome
-    gets a reason; the last sentence states the outcome. With ``students`` (id -> the object given
-    to ``priority_order``), "higher priority" names the step of the rule that decided it, comparing
-    the student with the lowest-priority student placed there; without it the placement's own
-    ranking is cited. ``names`` maps placement ids to what the student reads (default: the id).
-    Scans ``result`` once, so it suits one student or a school's list, not a national cohort.
+    gets a reason; the last sentence states the outcome. ``names`` maps placement ids to what the
+    reader sees (default: the id). Scans ``result`` once, so it suits one student or a school's
+    list, not a national cohort.
+
+    ``audience`` chooses the wording, and there is no default: each caller decides who reads it.
+
+    - ``"student"``, addressed to the student: a full choice is explained by the school's published
+      rules alone, so nothing about the students placed there (who they are, or which step of the
+      rule put them ahead) can be read from it. It takes no ``students``: passing them is a
+      ``ValueError``, so the cohort's SEND and disadvantage flags never reach this wording.
+    - ``"staff"``, about the student: with ``students`` (id -> the object given to
+      ``priority_order``), a full choice names the step of the rule that decided it, comparing the
+      student with the lowest-priority student placed there; without it, the placement's own
+      ranking is cited.
     """
+    if audience not in _WORDING:
+        raise ValueError(f"audience must be 'student' or 'staff', got {audience!r}")
+    if audience == "student" and students is not None:
+        raise ValueError("the student wording does not use other students' priority: pass students only for staff")
+    say = _WORDING[audience]
     choices = list(student_prefs[student_id])
     outcome = result.get(student_id)
     if not choices:
-        return ["You did not list any placements, so you were not placed."]
+        return [say["none listed"]]
     label = (names or {}).get
     placed_at: dict[str, list[str]] = {pid: [] for pid in choices}
     for sid, pid in result.items():
@@ -302,27 +346,30 @@ def explain(
 
     lines = []
     for n, pid in enumerate(choices, start=1):
-        choice = f"Your {_ordinal(n)} choice ({label(pid, pid)})"
+        where = {"nth": _ordinal(n), "name": label(pid, pid)}
         if pid == outcome:
-            lines.append(f"You were placed at your {_ordinal(n)} choice ({label(pid, pid)}).")
+            lines.append(say["placed"].format(**where))
             return lines
+        choice = say["choice"].format(**where)
         ranking = list(placement_prefs.get(pid, ()))
         if capacities.get(pid, 0) == 0:
-            lines.append(f"{choice} has no places.")
+            lines.append(say["no places"].format(choice=choice))
         elif student_id not in ranking:
-            lines.append(f"{choice} did not include you among its candidates.")
+            lines.append(say["not ranked"].format(choice=choice))
         elif len(placed_at[pid]) < capacities[pid]:
-            lines.append(f"{choice} still had a place: this allocation may be out of date.")
+            lines.append(say["room"].format(choice=choice))
+        elif audience == "student":
+            lines.append(say["full"].format(choice=choice))
         else:
             because = _because(ranking, placed_at[pid], student_id, students)
-            lines.append(f"{choice} was full with students of higher priority: {because}.")
-    lines.append("You were not placed: none of your choices had a place for you.")
+            lines.append(say["full"].format(choice=choice, because=because))
+    lines.append(say["unplaced"])
     return lines
 
 
 def _because(ranking: list[str], placed: list[str], student_id: str, students: Mapping[str, Prioritised] | None) -> str:
     if students is None:
-        return "the placement ranked them above you"
+        return "the placement ranked them higher"
     position = {sid: i for i, sid in enumerate(ranking)}
     last_in = max(placed, key=lambda sid: position.get(sid, len(ranking)))
     return _why_ahead(students[last_in], students[student_id])

@@ -197,6 +197,12 @@ def test_capacity_zero_and_missing_rankings_place_nobody():
     assert allocate(student_prefs, {"x": ["a"], "y": ["a"]}, {"x": 0, "y": 0, "z": 5}) == {"a": None}
 
 
+def test_a_placement_with_no_places_is_skipped_for_the_next_choice():
+    student_prefs = {"a": ["x", "y"], "b": [], "c": ["y"]}
+    placement_prefs = {"x": ["a"], "y": ["c", "a"]}
+    assert allocate(student_prefs, placement_prefs, {"x": 0, "y": 2}) == {"a": "y", "b": None, "c": "y"}
+
+
 @pytest.mark.parametrize(
     ("student_prefs", "placement_prefs", "capacities", "message"),
     [
@@ -279,8 +285,10 @@ def test_priority_reasons():
 
 # --- explanations -------------------------------------------------------------------------------
 
+PUBLISHED = "all its places went to students ranked ahead of you under the school's published rules."
 
-def test_explain_names_the_step_of_the_rule_that_decided():
+
+def test_staff_wording_names_the_step_of_the_rule_that_decided():
     cohort = {s.id: s for s in [student("ann", prior=True), student("bob"), student("cat", prior=True, send=True)]}
     order = priority_order(cohort.values(), seed=3)  # bob, cat, ann
     student_prefs = {"ann": ["x", "y", "z"], "bob": ["x"], "cat": ["y", "z"]}
@@ -288,14 +296,53 @@ def test_explain_names_the_step_of_the_rule_that_decided():
     capacities = {"x": 1, "y": 1, "z": 1}
     result = allocate(student_prefs, placement_prefs, capacities)
     assert result == {"ann": "z", "bob": "x", "cat": "y"}
-    assert explain("ann", student_prefs, placement_prefs, capacities, result, cohort, {"x": "Vet surgery"}) == [
-        "Your 1st choice (Vet surgery) was full with students of higher priority: no prior placement.",
-        "Your 2nd choice (y) was full with students of higher priority: SEND or disadvantaged.",
+    inputs = (student_prefs, placement_prefs, capacities, result)
+    assert explain("ann", *inputs, cohort, {"x": "Vet surgery"}, audience="staff") == [
+        "Their 1st choice (Vet surgery) was full with students of higher priority: no prior placement.",
+        "Their 2nd choice (y) was full with students of higher priority: SEND or disadvantaged.",
+        "Placed at their 3rd choice (z).",
+    ]
+    assert explain("bob", *inputs, cohort, audience="staff") == ["Placed at their 1st choice (x)."]
+    # The same student reads only the published rule, whoever was placed ahead of them and why.
+    assert explain("ann", *inputs, names={"x": "Vet surgery"}, audience="student") == [
+        f"Your 1st choice (Vet surgery) was full: {PUBLISHED}",
+        f"Your 2nd choice (y) was full: {PUBLISHED}",
         "You were placed at your 3rd choice (z).",
     ]
-    assert explain("bob", student_prefs, placement_prefs, capacities, result, cohort) == [
-        "You were placed at your 1st choice (x).",
+    assert explain("bob", *inputs, audience="student") == ["You were placed at your 1st choice (x)."]
+
+
+@pytest.mark.parametrize(
+    ("classmate", "me", "step"),
+    [
+        (student("Cara Jones", send=True), student("Dev Patel"), "SEND or disadvantaged"),
+        (student("Cara Jones", disadvantaged=True), student("Dev Patel"), "SEND or disadvantaged"),
+        (student("Cara Jones"), student("Dev Patel", prior=True, send=True), "no prior placement"),
+        (student("Cara Jones", send=True), student("Dev Patel", send=True), "lottery"),
+    ],
+)
+def test_a_one_place_placement_does_not_tell_the_student_why_a_classmate_got_it(classmate, me, step):
+    # The case that prompted two wordings: one place, one classmate ahead. "Higher priority: SEND"
+    # would tell Dev that Cara is SEND. Staff see the step; Dev reads the same words in every case.
+    cohort = {classmate.id: classmate, me.id: me}
+    student_prefs = {classmate.id: ["vets"], me.id: ["vets", "farm"]}
+    placement_prefs = {"vets": [classmate.id, me.id], "farm": [me.id]}
+    capacities = {"vets": 1, "farm": 1}
+    result = allocate(student_prefs, placement_prefs, capacities)
+    assert result == {classmate.id: "vets", me.id: "farm"}
+    inputs = (me.id, student_prefs, placement_prefs, capacities, result)
+    names = {"vets": "Vet surgery", "farm": "City farm"}
+
+    assert explain(*inputs, cohort, names, audience="staff")[0] == (
+        f"Their 1st choice (Vet surgery) was full with students of higher priority: {step}."
+    )
+    told = explain(*inputs, names=names, audience="student")
+    assert told == [
+        f"Your 1st choice (Vet surgery) was full: {PUBLISHED}",
+        "You were placed at your 2nd choice (City farm).",
     ]
+    text = " ".join(told)
+    assert "Cara" not in text and "SEND" not in text and "disadvantaged" not in text and "lottery" not in text
 
 
 def test_explain_when_not_placed():
@@ -303,16 +350,23 @@ def test_explain_when_not_placed():
     placement_prefs = {"x": ["b", "a"], "y": ["b"], "z": ["a"], "w": ["a"]}
     capacities = {"x": 1, "y": 1, "z": 0, "w": 1}
     result = {"a": None, "b": "x", "c": None}  # stale: w had room
-    assert explain("a", student_prefs, placement_prefs, capacities, result) == [
-        "Your 1st choice (x) was full with students of higher priority: the placement ranked them above you.",
+    inputs = (student_prefs, placement_prefs, capacities, result)
+    assert explain("a", *inputs, audience="student") == [
+        f"Your 1st choice (x) was full: {PUBLISHED}",
         "Your 2nd choice (y) did not include you among its candidates.",
         "Your 3rd choice (z) has no places.",
         "Your 4th choice (w) still had a place: this allocation may be out of date.",
         "You were not placed: none of your choices had a place for you.",
     ]
-    assert explain("c", student_prefs, placement_prefs, capacities, result) == [
-        "You did not list any placements, so you were not placed."
+    assert explain("a", *inputs, audience="staff") == [
+        "Their 1st choice (x) was full with students of higher priority: the placement ranked them higher.",
+        "Their 2nd choice (y) did not include them among its candidates.",
+        "Their 3rd choice (z) has no places.",
+        "Their 4th choice (w) still had a place: this allocation may be out of date.",
+        "Not placed: none of their choices had a place for them.",
     ]
+    assert explain("c", *inputs, audience="student") == ["You did not list any placements, so you were not placed."]
+    assert explain("c", *inputs, audience="staff") == ["They did not list any placements, so they were not placed."]
 
 
 def test_explain_a_lottery_decision():
@@ -322,9 +376,49 @@ def test_explain_a_lottery_decision():
     student_prefs = {"a": ["x"], "b": ["x"]}
     result = allocate(student_prefs, {"x": order}, {"x": 1})
     assert result == {winner: "x", loser: None}
-    assert explain(loser, student_prefs, {"x": order}, {"x": 1}, result, cohort)[0] == (
-        "Your 1st choice (x) was full with students of higher priority: lottery."
+    assert explain(loser, student_prefs, {"x": order}, {"x": 1}, result, cohort, audience="staff")[0] == (
+        "Their 1st choice (x) was full with students of higher priority: lottery."
     )
+
+
+def test_the_student_wording_takes_no_cohort_and_the_audience_must_be_chosen():
+    inputs = ("a", {"a": ["x"]}, {"x": ["a"]}, {"x": 1}, {"a": "x"})
+    with pytest.raises(ValueError, match="pass students only for staff"):
+        explain(*inputs, {"a": student("a")}, audience="student")
+    with pytest.raises(ValueError, match="audience must be 'student' or 'staff', got 'parent'"):
+        explain(*inputs, audience="parent")
+    with pytest.raises(TypeError, match="audience"):
+        explain(*inputs)  # no default: every caller says who will read it
+
+
+@given(instances(), st.data())
+@settings(max_examples=200, deadline=None)
+def test_the_student_wording_speaks_only_of_their_own_choices(instance, data):
+    student_prefs, placement_prefs, capacities = instance
+    result = allocate(*instance)
+    flags = st.tuples(st.booleans(), st.booleans(), st.booleans())
+    cohort = {s: student(s, *data.draw(flags)) for s in student_prefs}
+    for s, choices in student_prefs.items():
+        told = explain(s, *instance, result, audience="student")
+        staff = explain(s, *instance, result, cohort, audience="staff")
+        assert len(told) == len(staff)  # the same reasons, one sentence each
+        # Every sentence is one of a fixed few about this student's own choices: nothing in it can
+        # depend on who else applied, who was placed, or their priority.
+        allowed = {
+            "You did not list any placements, so you were not placed.",
+            "You were not placed: none of your choices had a place for you.",
+        }
+        for n, p in enumerate(choices, start=1):
+            nth = allocation._ordinal(n)
+            allowed.add(f"You were placed at your {nth} choice ({p}).")
+            for ending in (
+                "has no places.",
+                "did not include you among its candidates.",
+                "still had a place: this allocation may be out of date.",
+                f"was full: {PUBLISHED}",
+            ):
+                allowed.add(f"Your {nth} choice ({p}) {ending}")
+        assert set(told) <= allowed
 
 
 def test_ordinals():
