@@ -26,6 +26,7 @@ from . import (
     school,
     student,
     vocab,
+    workflow,
 )
 
 DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 (the value production refuses)
@@ -100,7 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.context_processor
     def _vocabularies() -> dict:
-        return {"vocab": vocab}
+        return {"vocab": vocab, "workflow": workflow}
 
     return app
 

@@ -40,7 +40,11 @@ class ApplicationError(Exception):
     """A request the workflow refuses, with a message for the person who made it."""
 
 
-class NoPlaceLeft(ApplicationError):
+class Conflict(ApplicationError):
+    """The application (or its placement) is not in a state that allows this any more: HTTP 409."""
+
+
+class NoPlaceLeft(Conflict):
     pass
 
 
@@ -188,7 +192,7 @@ def transition(
         if action == "complete":
             _check_feedback(feedback)
     except workflow.IllegalTransition as error:
-        raise ApplicationError(str(error)) from None
+        raise Conflict(str(error)) from None
 
     # The conditional status change first: it fails if someone else moved this application meanwhile.
     _move(application, old, new)
@@ -278,7 +282,7 @@ def cancel_open_applications(placement: Placement, actor: User, reason: str) -> 
 def _move(application: Application, old: str, new: str) -> None:
     if not _try_move(application, old, new):
         db.session.rollback()
-        raise ApplicationError("Someone else changed this application a moment ago. Reload the page to see it now.")
+        raise Conflict("Someone else changed this application a moment ago. Reload the page to see it now.")
 
 
 def _try_move(application: Application, old: str, new: str) -> bool:
