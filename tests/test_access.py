@@ -69,6 +69,7 @@ def _sample_arguments(app) -> dict[str, object]:
                 .join(User, User.id == StudentProfile.user_id)
                 .where(User.email == "student1@placements.example")
             ),
+            "action": "approve",
             "token": "not-a-real-token",
             "filename": "app.css",
         }
