@@ -26,7 +26,7 @@ from .access import roles
 from .admin import email_taken
 from .extensions import db
 from .forms import CommitImportForm, StudentForm, UploadStudentsForm, status
-from .models import StudentProfile, User, utcnow
+from .models import Application, Placement, StudentProfile, User, utcnow
 from .pagination import paginate
 
 bp = Blueprint("school", __name__, url_prefix="/school")
@@ -103,7 +103,14 @@ def new_student():
 @bp.get("/students/<int:user_id>")
 @staff_only
 def student(user_id: int):
-    return render_template("school/student.html", student=get_student(user_id))
+    student = get_student(user_id)
+    applications = db.session.scalars(
+        select(Application)
+        .where(Application.student_profile_id == student.student_profile.id)
+        .options(joinedload(Application.placement).joinedload(Placement.organisation))
+        .order_by(Application.submitted_at.desc(), Application.id.desc())
+    ).all()
+    return render_template("school/student.html", student=student, applications=applications)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -241,3 +241,11 @@ def test_the_detail_shows_the_history_and_safeguarding_facts(app, leader, placem
     assert "History" in page.text
     assert "A reason written in the test." in page.text
     assert "Risk assessment" in page.text and "Safeguarding contact" in page.text
+
+
+def test_the_student_page_lists_their_applications(app, leader, placement_id):
+    (student_id,) = student_ids(app)
+    application_id = make_application(app, student_id, placement_id, "returned")
+    page = leader.get(f"/school/students/{student_id}")
+    assert f"/school/applications/{application_id}" in page.text
+    assert "Returned to the student for changes" in page.text
