@@ -89,13 +89,15 @@ def test_opening_an_unread_one_marks_it_read_and_follows_its_link(client, auth, 
     auth.login("student")
     html = client.get("/notifications/").text
     assert f'action="/notifications/{note}/read"' in html
-    assert 'name="open" value="1" class="button">Open<span class="visually-hidden">: Your application moved on.' in html
+    assert (
+        'name="open" value="1" class="button">Open<span class="visually-hidden"> – Your application moved on.' in html
+    )
     response = client.post(f"/notifications/{note}/read", data={"open": "1", "page": "1"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/student/applications/"
     assert _read_at(app, note) is not None
     html = client.get("/notifications/").text
-    assert '<a href="/student/applications/">Open<span class="visually-hidden">: Your application moved on.' in html
+    assert '<a href="/student/applications/">Open<span class="visually-hidden"> – Your application moved on.' in html
     assert "Notifications (" not in _nav(html)
 
 
