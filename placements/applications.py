@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, url_for
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -83,14 +83,30 @@ def get_for_school(application_id: int, user: User) -> Application:
 
 def get_for_employer(application_id: int, user: User) -> Application:
     """Only applications to the employer's own placements that the school has passed on."""
-    application = db.session.get(Application, application_id)
-    if (
-        application is None
-        or application.placement.organisation_id != user.organisation_id
-        or application.status not in workflow.VISIBLE_TO_EMPLOYER
-    ):
+    application = db.session.scalar(select(Application).where(Application.id == application_id, reached_employer()))
+    if application is None or application.placement.organisation_id != user.organisation_id:
         abort(404)
     return application
+
+
+ENDINGS = frozenset({"withdrawn", "cancelled"})
+
+
+def reached_employer():
+    """SQL: the school has passed the application on. A withdrawn or cancelled one counts only if it had
+    got that far, as its history shows: an event that left a status the employer sees."""
+    had_reached = (
+        select(ApplicationEvent.id)
+        .where(
+            ApplicationEvent.application_id == Application.id,
+            ApplicationEvent.from_status.in_(workflow.VISIBLE_TO_EMPLOYER),
+        )
+        .exists()
+    )
+    return or_(
+        Application.status.in_(workflow.VISIBLE_TO_EMPLOYER - ENDINGS),
+        and_(Application.status.in_(ENDINGS), had_reached),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +146,7 @@ def counts_by_placement(placement_ids: list[int]) -> dict[int, int]:
         select(Application.placement_id, db.func.count())
         .where(
             Application.placement_id.in_(placement_ids),
-            Application.status.in_(workflow.VISIBLE_TO_EMPLOYER),
+            reached_employer(),
         )
         .group_by(Application.placement_id)
     )
@@ -360,7 +376,8 @@ def _record(application, actor, action, old, new, note, consent, feedback) -> No
         _notify_student(application, f"Your application to {title}: {label}.")
     if actor.role != "careers_leader":
         _notify_school(application, f"An application to {title}: {label}.")
-    if new in workflow.VISIBLE_TO_EMPLOYER and actor.role != "employer":
+    # The employer hears of an application when it reaches them, and of every change after that only.
+    if actor.role != "employer" and (old in workflow.VISIBLE_TO_EMPLOYER or new == "with_employer"):
         _notify_employer(application, f"An applicant to {title}: {label}.")
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from placements import access
 from placements.extensions import db
-from placements.models import Application, Organisation, Placement, School, StudentProfile, User
+from placements.models import Application, Notification, Organisation, Placement, School, StudentProfile, User
 from tests.conftest import make_app
 
 ROLES = ("student", "careers_leader", "employer", "admin")
@@ -48,6 +48,15 @@ def test_an_undeclared_view_is_denied(app):
     assert "secret" not in response.text
 
 
+def _sample_notification() -> int:
+    """A notification of the demo student's (the demo data has none): others get 404 for it."""
+    student = db.session.scalar(select(User).where(User.email == "student1@placements.example"))
+    notification = Notification(user_id=student.id, message="Your application moved on.", link="/home")
+    db.session.add(notification)
+    db.session.commit()
+    return notification.id
+
+
 def _sample_arguments(app) -> dict[str, object]:
     """Real ids from the demo data for each URL argument name."""
     with app.app_context():
@@ -69,7 +78,9 @@ def _sample_arguments(app) -> dict[str, object]:
                 .join(User, User.id == StudentProfile.user_id)
                 .where(User.email == "student1@placements.example")
             ),
-            "action": "approve",
+            # The student's own actions on their application (a GET shows the confirmation page).
+            "action": "withdraw",
+            "notification_id": _sample_notification(),
             "token": "not-a-real-token",
             "filename": "app.css",
         }
