@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, url_for
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -83,10 +83,26 @@ def get_for_employer(application_id: int, user: User) -> Application:
     if (
         application is None
         or application.placement.organisation_id != user.organisation_id
-        or application.status not in workflow.VISIBLE_TO_EMPLOYER
+        or not workflow.visible_to_employer(application.status, (e.to_status for e in application.events))
     ):
         abort(404)
     return application
+
+
+def visible_to_employer():
+    """SQL for workflow.visible_to_employer: passed on by the school, or withdrawn or cancelled after that."""
+    reached = (
+        select(ApplicationEvent.id)
+        .where(
+            ApplicationEvent.application_id == Application.id,
+            ApplicationEvent.to_status.in_(sorted(workflow.PASSED_ON)),
+        )
+        .exists()
+    )
+    return or_(
+        Application.status.in_(sorted(workflow.PASSED_ON)),
+        and_(Application.status.in_(sorted(workflow.VISIBLE_TO_EMPLOYER - workflow.PASSED_ON)), reached),
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +142,7 @@ def counts_by_placement(placement_ids: list[int]) -> dict[int, int]:
         select(Application.placement_id, db.func.count())
         .where(
             Application.placement_id.in_(placement_ids),
-            Application.status.in_(workflow.VISIBLE_TO_EMPLOYER),
+            visible_to_employer(),
         )
         .group_by(Application.placement_id)
     )
@@ -356,7 +372,8 @@ def _record(application, actor, action, old, new, note, consent, feedback) -> No
         _notify_student(application, f"Your application to {title}: {label}.")
     if actor.role != "careers_leader":
         _notify_school(application, f"An application to {title}: {label}.")
-    if new in workflow.VISIBLE_TO_EMPLOYER and actor.role != "employer":
+    # Not about an application the employer never saw (withdrawn or cancelled before the school passed it on).
+    if (old in workflow.PASSED_ON or new in workflow.PASSED_ON) and actor.role != "employer":
         _notify_employer(application, f"An applicant to {title}: {label}.")
 
 

@@ -69,6 +69,8 @@ def _sample_arguments(app) -> dict[str, object]:
                 .join(User, User.id == StudentProfile.user_id)
                 .where(User.email == "student1@placements.example")
             ),
+            # An action on that application (a GET shows its page: for the employer, the reason to decline).
+            "action": "reject",
             "token": "not-a-real-token",
             "filename": "app.css",
         }

@@ -70,6 +70,11 @@ def _application_id(role: str) -> int:
     return db.session.scalar(select(Application.id).where(Application.student_profile_id == student.student_profile.id))
 
 
+def _action(role: str) -> str:
+    """An action the role may take on the demo application now: its page (a form or a confirmation)."""
+    return {"employer": "reject", "student": "withdraw"}.get(role, "reject")
+
+
 # URL argument name -> a real value from the demo data for a role. Add one when a route needs it.
 ARGUMENTS: dict[str, Callable[[str], object]] = {
     "token": _set_password_token,
@@ -78,6 +83,7 @@ ARGUMENTS: dict[str, Callable[[str], object]] = {
     "user_id": _user_id,
     "placement_id": _placement_id,
     "application_id": _application_id,
+    "action": _action,
 }
 
 
