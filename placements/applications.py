@@ -83,29 +83,29 @@ def get_for_school(application_id: int, user: User) -> Application:
 
 def get_for_employer(application_id: int, user: User) -> Application:
     """Only applications to the employer's own placements that the school has passed on."""
-    application = db.session.scalar(select(Application).where(Application.id == application_id, reached_employer()))
-    if application is None or application.placement.organisation_id != user.organisation_id:
+    application = db.session.get(Application, application_id)
+    if (
+        application is None
+        or application.placement.organisation_id != user.organisation_id
+        or not workflow.visible_to_employer(application.status, (e.to_status for e in application.events))
+    ):
         abort(404)
     return application
 
 
-ENDINGS = frozenset({"withdrawn", "cancelled"})
-
-
-def reached_employer():
-    """SQL: the school has passed the application on. A withdrawn or cancelled one counts only if it had
-    got that far, as its history shows: an event that left a status the employer sees."""
-    had_reached = (
+def visible_to_employer():
+    """SQL for workflow.visible_to_employer: passed on by the school, or withdrawn or cancelled after that."""
+    reached = (
         select(ApplicationEvent.id)
         .where(
             ApplicationEvent.application_id == Application.id,
-            ApplicationEvent.from_status.in_(workflow.VISIBLE_TO_EMPLOYER),
+            ApplicationEvent.to_status.in_(sorted(workflow.PASSED_ON)),
         )
         .exists()
     )
     return or_(
-        Application.status.in_(workflow.VISIBLE_TO_EMPLOYER - ENDINGS),
-        and_(Application.status.in_(ENDINGS), had_reached),
+        Application.status.in_(sorted(workflow.PASSED_ON)),
+        and_(Application.status.in_(sorted(workflow.VISIBLE_TO_EMPLOYER - workflow.PASSED_ON)), reached),
     )
 
 
@@ -146,7 +146,7 @@ def counts_by_placement(placement_ids: list[int]) -> dict[int, int]:
         select(Application.placement_id, db.func.count())
         .where(
             Application.placement_id.in_(placement_ids),
-            reached_employer(),
+            visible_to_employer(),
         )
         .group_by(Application.placement_id)
     )
@@ -376,8 +376,8 @@ def _record(application, actor, action, old, new, note, consent, feedback) -> No
         _notify_student(application, f"Your application to {title}: {label}.")
     if actor.role != "careers_leader":
         _notify_school(application, f"An application to {title}: {label}.")
-    # The employer hears of an application when it reaches them, and of every change after that only.
-    if actor.role != "employer" and (old in workflow.VISIBLE_TO_EMPLOYER or new == "with_employer"):
+    # Not about an application the employer never saw (withdrawn or cancelled before the school passed it on).
+    if (old in workflow.PASSED_ON or new in workflow.PASSED_ON) and actor.role != "employer":
         _notify_employer(application, f"An applicant to {title}: {label}.")
 
 

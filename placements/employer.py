@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from . import accounts, geo, htmx, mail, publishing, vocab
+from . import accounts, applications, geo, htmx, mail, publishing, vocab
 from .access import public, roles
 from .admin import email_taken
 from .extensions import db, limiter
@@ -79,12 +79,6 @@ def get_own_placement(placement_id: int) -> Placement:
     return placement
 
 
-def applicant_counts(placement_ids: list[int]) -> dict[int, int]:
-    """{placement id: number of applications}. Applications arrive in a later issue, which replaces
-    this with a GROUP BY over its table; until then no placement has any, and the pages say 0."""
-    return {}
-
-
 def change_status(placement: Placement, new_status: str, *, reason: str | None = None) -> dict[str, str]:
     """Move a placement along draft → published → closed | cancelled. Returns the problems that stop
     it ({field: message}); on success the change is made (and audited) but not committed."""
@@ -126,14 +120,16 @@ def home():
         organisation=current_user.organisation,
         insurance=_insurance(),
         page=page,
-        counts=applicant_counts([p.id for p in page.items]),
+        counts=applications.counts_by_placement([p.id for p in page.items]),
         row_forms=ConfirmForm(),
     )
 
 
 def _row(placement: Placement) -> str:
     """The dashboard row for one placement: the fragment htmx swaps in after a status change."""
-    return render_template("employer/_placement_row.html", placement=placement, counts=applicant_counts([placement.id]))
+    return render_template(
+        "employer/_placement_row.html", placement=placement, counts=applications.counts_by_placement([placement.id])
+    )
 
 
 # --- the organisation's safeguarding facts ------------------------------------------------------------
@@ -324,8 +320,21 @@ def cancel_placement(placement_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         change_status(placement, "cancelled", reason=form.reason.data)
+        # In the same transaction, after the status change: a place freed here must not go to the waiting list.
+        try:
+            cancelled = applications.cancel_open_applications(placement, current_user, form.reason.data)
+        except applications.ApplicationError as error:  # rolled back: the placement is not cancelled either
+            current_app.logger.info("cancelling placement %s: %s", placement_id, error)
+            form.reason.errors = [
+                *form.reason.errors,
+                "An application to this placement changed a moment ago, so nothing was cancelled. Try again.",
+            ]
+            return render_template("employer/confirm_cancel.html", placement=placement, form=form), 409
         db.session.commit()
-        flash(f"“{placement.title}” is cancelled.", "success")
+        told = f" We have told the {cancelled} students who applied, and their schools." if cancelled else ""
+        if cancelled == 1:
+            told = " We have told the student who applied, and their school."
+        flash(f"“{placement.title}” is cancelled.{told}", "success")
         return redirect(url_for("employer.home"))
     return render_template("employer/confirm_cancel.html", placement=placement, form=form), status(form)
 

@@ -13,6 +13,7 @@ virtual placements (domain.md §4.4).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -47,6 +48,17 @@ VISIBLE_TO_EMPLOYER: frozenset[str] = frozenset(STATUSES) - {
     "declined_by_school",
     "awaiting_consent",
 }
+# Withdrawn and cancelled can follow any open state, so they alone do not say whether the school had
+# passed the application on; these statuses do.
+PASSED_ON: frozenset[str] = VISIBLE_TO_EMPLOYER - {"withdrawn", "cancelled"}
+
+
+def visible_to_employer(status: str, statuses_reached: Iterable[str]) -> bool:
+    """May the employer see this application? `statuses_reached`: every status it has been in. One
+    withdrawn or cancelled before the school passed it on never reached the employer (domain.md §6)."""
+    if status not in VISIBLE_TO_EMPLOYER:
+        return False
+    return status in PASSED_ON or any(reached in PASSED_ON for reached in statuses_reached)
 
 
 @dataclass(frozen=True)

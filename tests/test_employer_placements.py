@@ -233,7 +233,10 @@ def test_dashboard_lists_own_placements_with_places_and_applicants(app, client, 
     page = client.get("/employer/")
     assert page.status_code == 200
     assert "Sixth-form work experience" in page.text  # the demo draft
-    assert "0 filled, 20 left" in page.text
+    # The demo applications to the workplace visit: two hold places; four were passed on by the school.
+    visit = placement_of(app, STUDIO, "published", title="Behind the scenes: a workplace visit")
+    assert "2 filled, 18 left" in page.text
+    assert f'<a href="/employer/applicants/placement/{visit}">4<span class="visually-hidden"> applicants' in page.text
     assert "Apply by" in page.text
     assert "Bankside Builders" not in page.text
 

@@ -71,8 +71,8 @@ def _application_id(role: str) -> int:
 
 
 def _action(role: str) -> str:
-    """A student's action on their application: its confirmation page."""
-    return "withdraw"
+    """An action the role may take on the demo application now: its page (a form or a confirmation)."""
+    return {"employer": "reject", "student": "withdraw"}.get(role, "reject")
 
 
 # URL argument name -> a real value from the demo data for a role. Add one when a route needs it.
