@@ -19,6 +19,7 @@ from placements.extensions import db
 from placements.models import Application, Organisation, Placement, User
 from tests.browser.conftest import check, sign_in
 from tests.conftest import make_app
+from tests.round_helpers import sample_round
 
 pytestmark = [pytest.mark.browser]
 
@@ -70,6 +71,11 @@ def _application_id(role: str) -> int:
     return db.session.scalar(select(Application.id).where(Application.student_profile_id == student.student_profile.id))
 
 
+def _round_id(role: str) -> int:
+    """A previewed round for the demo student's year group: its leader's pages and the student's all apply."""
+    return sample_round(db.session)
+
+
 # URL argument name -> a real value from the demo data for a role. Add one when a route needs it.
 ARGUMENTS: dict[str, Callable[[str], object]] = {
     "token": _set_password_token,
@@ -78,6 +84,7 @@ ARGUMENTS: dict[str, Callable[[str], object]] = {
     "user_id": _user_id,
     "placement_id": _placement_id,
     "application_id": _application_id,
+    "round_id": _round_id,
 }
 
 
