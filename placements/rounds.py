@@ -16,7 +16,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -38,7 +38,7 @@ from .models import (
     User,
     utcnow,
 )
-from .pagination import Page, requested_page
+from .pagination import Page, paginate, requested_page
 
 bp = Blueprint("rounds", __name__, url_prefix="/school/rounds")
 student_bp = Blueprint("student_rounds", __name__, url_prefix="/student/rounds")
@@ -246,6 +246,7 @@ def commit_round(allocation_round: AllocationRound, actor: User) -> Outcome | No
             db.session.commit()
             outcome[sid] = {"application_id": application_id}
         except applications.ApplicationError as error:
+            db.session.rollback()  # usually done already; never let half an offer reach the next commit
             outcome[sid] = {"problem": _offer_problem(int(pid), year, error)}
 
     allocation_round = db.session.get(AllocationRound, round_id)
@@ -282,19 +283,12 @@ def _offer_problem(placement_id: int, year_group: int, error: applications.Appli
 @bp.get("/")
 @careers_leader_only
 def index():
-    size = current_app.config["PAGE_SIZE"]
-    query = select(AllocationRound).where(AllocationRound.school_id == current_user.school_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // size))
-    number = min(requested_page(), pages)
-    items = list(
-        db.session.scalars(
-            query.order_by(AllocationRound.created_at.desc(), AllocationRound.id.desc())
-            .limit(size)
-            .offset((number - 1) * size)
-        )
+    page = paginate(
+        select(AllocationRound)
+        .where(AllocationRound.school_id == current_user.school_id)
+        .order_by(AllocationRound.created_at.desc(), AllocationRound.id.desc())
     )
-    return render_template("rounds/index.html", page=Page(items, number, pages, total))
+    return render_template("rounds/index.html", page=page)
 
 
 def open_placements_for(school: School, year_group: int, radius_km: int, today: date) -> list[tuple[Placement, str]]:
@@ -311,7 +305,7 @@ def open_placements_for(school: School, year_group: int, radius_km: int, today: 
     placements = search.load_page([c.id for c, _ in in_reach])
     out = []
     for p in placements:
-        where = "Virtual"
+        where = "virtual"
         if origin is not None and p.lat is not None and p.lon is not None:
             where = search.band(origin, p, "from school")
         out.append((p, where))
@@ -347,6 +341,10 @@ def new():
     by_id = {p.id: p for p, _ in listed}
     form = RoundForm(today=today, placements_by_id=by_id)
     form.placements.choices = {p.id: _placement_label(p, where) for p, where in listed}
+    form.placements.description = (
+        f"Open placements for Year {year}: virtual ones, and those within {radius} km of your school, soonest "
+        f"first (at most {MAX_LISTED})."
+    )
     if request.method == "GET":
         form.max_choices.data = current_app.config["ALLOCATION_MAX_CHOICES"]
     if year is not None and form.validate_on_submit():
@@ -428,6 +426,10 @@ def run(round_id: int):
         flash(f"“{allocation_round.name}” is {allocation_round.status}: it cannot be previewed again.", "info")
         return redirect(url_for("rounds.detail", round_id=round_id), 303)
     redraw = request.form.get("redraw") == "1"
+    changes = len((allocation_round.allocation or {}).get("overrides", {}))
+    if changes and request.form.get("discard") != "1":
+        # A new preview replaces the changes made by hand: ask first.
+        return render_template("rounds/confirm_preview.html", round=allocation_round, redraw=redraw, changes=changes)
     run_preview(allocation_round, current_user, redraw=redraw)
     db.session.commit()
     message = "The lottery was drawn again" if redraw else "The allocation is ready to check"
@@ -732,12 +734,14 @@ def student_result(allocation_round: AllocationRound, profile: StudentProfile, n
 @student_bp.route("/<int:round_id>", methods=["GET", "POST"])
 @student_only
 def rank(round_id: int):
-    allocation_round, profile = get_round_for_student(round_id)
     today = date.today()
+    allocation_round, profile = get_round_for_student(round_id)
     placements = round_placements(allocation_round)
     ordered, reasons, not_recommended, recommended = ordered_for(profile, placements)
     names = names_of(placements)
-    options = {str(p.id): names[str(p.id)] for p in ordered}
+    # Only placements that can still share out places are offered; the others are listed with why.
+    unavailable = {p.id: why for p in placements if (why := closed_reason(p, allocation_round.year_group, today))}
+    options = {str(p.id): names[str(p.id)] for p in ordered if p.id not in unavailable}
     count = min(allocation_round.max_choices, len(options))
     saved = choices_of(allocation_round, profile.id).get(str(profile.id), [])
     form = rank_form(count, options)
@@ -748,7 +752,7 @@ def rank(round_id: int):
         for n, pid in enumerate(start[:count], start=1):
             getattr(form, f"choice_{n}").data = pid
     code = 200
-    taking = allocation_round.takes_choices_on(today)
+    taking = allocation_round.takes_choices_on(today) and count > 0
     if request.method == "POST":
         if not taking:
             code = 409
@@ -791,6 +795,8 @@ def rank(round_id: int):
         saved=[names.get(pid, pid) for pid in saved],
         prefilled=prefilled,
         taking=taking,
+        unavailable=unavailable,
+        today=today,
         result=student_result(allocation_round, profile, names),
     ), code
 

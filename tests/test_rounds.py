@@ -391,6 +391,26 @@ def test_the_closing_day_itself_still_takes_choices(world):
     assert client.post(f"/student/rounds/{world.round_id}", data={"choice_1": str(world.small)}).status_code == 303
 
 
+def test_a_placement_that_closed_is_listed_but_cannot_be_chosen(world):
+    with world.app.app_context():
+        db.session.get(Placement, world.small).status = "closed"
+        db.session.commit()
+    client = _as_student(world.app, world.students[0])
+    path = f"/student/rounds/{world.round_id}"
+    page = client.get(path).text
+    assert "Not available any more:</strong> It is no longer published." in page
+    assert f'value="{world.small}"' not in page and ">3rd choice</label>" not in page
+    refused = client.post(path, data={"choice_1": str(world.small)})
+    assert refused.status_code == 422 and "Choose a placement from the list." in refused.text
+    with world.app.app_context():
+        for pid in (world.big, world.online):
+            db.session.get(Placement, pid).status = "closed"
+        db.session.commit()
+    none_left = client.get(path)
+    assert "None of this round's placements can take students any more." in none_left.text
+    assert client.post(path, data={"choice_1": str(world.big)}).status_code == 409
+
+
 def test_choices_start_from_recommendations_when_switched_on(world):
     digital = add_placement(world.app, "Coding club", route="digital", years=(10,), start_in=50, deadline_in=20)
     building = add_placement(world.app, "Site visit", route="construction", years=(10,), start_in=20, deadline_in=15)
@@ -561,6 +581,27 @@ def test_an_override_needs_a_reason_and_is_logged(world):
         assert db.session.scalar(select(func.count()).select_from(RoundOverride)) == 2
     history = client.get(url).text
     assert reason in history and "Parent asked us to wait a term." in history
+
+
+def test_a_new_preview_asks_before_discarding_overrides(world):
+    rank(world.app, world.round_id, world.students[0], [world.small])
+    preview(world.app, world.round_id)
+    client = _leader(world.app)
+    url = f"/school/rounds/{world.round_id}/students/{world.students[0]}/allocation"
+    assert client.post(url, data={"placement": "none", "reason": "Waiting for a medical review."}).status_code == 303
+    asked = client.post(f"/school/rounds/{world.round_id}/preview", data={"redraw": "1"})
+    assert asked.status_code == 200 and "Draw again and discard the changes" in asked.text
+    with world.app.app_context():
+        kept = _round(world.app, world.round_id)
+        seed, snapshot = kept.seed, kept.allocation
+        assert len(snapshot["overrides"]) == 1
+    done = client.post(f"/school/rounds/{world.round_id}/preview", data={"redraw": "1", "discard": "1"})
+    assert done.status_code == 303
+    with world.app.app_context():
+        fresh = _round(world.app, world.round_id)
+        assert fresh.seed != seed and fresh.allocation["overrides"] == {}
+        assert fresh.allocation["result"][_profile_id(world.app, world.students[0])] == str(world.small)
+        assert db.session.scalar(select(func.count()).select_from(RoundOverride)) == 1  # the log stays
 
 
 def test_overrides_only_for_students_of_the_round_and_only_while_previewed(world):
