@@ -289,7 +289,7 @@ def allocate_offer(student: User, placement: Placement, actor: User, note: str |
     the round is the school's approval, so the careers leader's "allocate" moves it straight to
     offered, taking the place by the same atomic conditional UPDATE as any offer. An application the
     student already has to this placement is used if it is still submitted; any other is refused.
-    Raises ApplicationError (NoPlaceLeft when the place has gone), the session rolled back.
+    Raises ApplicationError (NoPlaceLeft when the place has gone) with nothing written.
     """
     profile = student.student_profile
     application = None
@@ -304,7 +304,11 @@ def allocate_offer(student: User, placement: Placement, actor: User, note: str |
     elif application.status != "submitted":
         status = workflow.STATUSES[application.status].lower()
         raise ApplicationError(f"{student.full_name} already has an application to {placement.title} ({status}).")
-    return transition(application, "allocate", actor, note=note)
+    try:
+        return transition(application, "allocate", actor, note=note)
+    except ApplicationError:
+        db.session.rollback()  # the application apply() just added goes too
+        raise
 
 
 CONSENT_AFTER_OFFER: frozenset[str] = frozenset({"offered", "accepted"})

@@ -758,6 +758,10 @@ def test_allocate_offer_takes_a_place_and_skips_nothing_else(world):
                 db.session.get(User, year9), db.session.get(Placement, world.big), _leader_user()
             )
         with pytest.raises(ApplicationError, match="not something a student can do"):
+            applications.allocate_offer(other, db.session.get(Placement, world.big), other)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).where(Application.placement_id == world.big)) == 0
+        with pytest.raises(ApplicationError, match="not something a student can do"):
             applications.transition(
                 applications.apply(other, db.session.get(Placement, world.big), answer=None, share_needs=False),
                 "allocate",
