@@ -23,6 +23,7 @@ from . import (
     oversight,
     public,
     recommend,
+    rounds,
     school,
     student,
     vocab,
@@ -69,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SET_PASSWORD_LINK_HOURS=72,
         RESET_PASSWORD_LINK_MINUTES=30,
         PAGE_SIZE=25,
+        ALLOCATION_MAX_CHOICES=5,  # how many placements a student may rank in an allocation round, by default
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -95,8 +97,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         oversight,
         applicants,
         notifications,
+        rounds,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(rounds.student_bp)
     cli.init_app(app)
 
     @app.context_processor

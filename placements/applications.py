@@ -156,8 +156,12 @@ def counts_by_placement(placement_ids: list[int]) -> dict[int, int]:
 # --- writes ------------------------------------------------------------------------------------------
 
 
-def apply(student: User, placement: Placement, *, answer: str | None, share_needs: bool) -> Application:
-    """The student's application, submitted to their careers leader. Not committed."""
+def apply(
+    student: User, placement: Placement, *, answer: str | None, share_needs: bool, notify_school: bool = True
+) -> Application:
+    """The student's application, submitted to their careers leader. Not committed.
+
+    notify_school=False when the school itself is acting (an allocation round's commit)."""
     profile = student.student_profile
     if profile is None or profile.is_leaver:
         raise ApplicationError("Only current students can apply.")
@@ -181,7 +185,8 @@ def apply(student: User, placement: Placement, *, answer: str | None, share_need
     except IntegrityError:
         db.session.rollback()
         raise ApplicationError("You have already applied to this placement.") from None
-    _notify_school(application, f"{student.first_name} {student.last_name} applied to {placement.title}.")
+    if notify_school:
+        _notify_school(application, f"{student.first_name} {student.last_name} applied to {placement.title}.")
     return application
 
 
@@ -207,6 +212,8 @@ def transition(
             _check_consent(application, consent)
         if action == "complete":
             _check_feedback(feedback)
+        if action == "confirm":
+            _check_consent_recorded(application)
     except workflow.IllegalTransition as error:
         raise Conflict(str(error)) from None
 
@@ -290,6 +297,78 @@ def cancel_open_applications(placement: Placement, actor: User, reason: str) -> 
     for application in open_ones:
         transition(application, "cancel", actor, note=reason)
     return len(open_ones)
+
+
+# --- allocation rounds: the offer comes from the school, consent after it ----------------------------
+
+
+def allocate_offer(student: User, placement: Placement, actor: User, note: str | None = None) -> Application:
+    """Offer `student` the place their school allocated in a round (rounds.py). Not committed.
+
+    The student's choice in the round is their application (`apply`, with every check it makes) and
+    the round is the school's approval, so the careers leader's "allocate" moves it straight to
+    offered, taking the place by the same atomic conditional UPDATE as any offer. An application the
+    student already has to this placement is used if it is still submitted; any other is refused.
+    Raises ApplicationError (NoPlaceLeft when the place has gone) with nothing written.
+    """
+    profile = student.student_profile
+    application = None
+    if profile is not None:
+        application = db.session.scalar(
+            select(Application).where(
+                Application.student_profile_id == profile.id, Application.placement_id == placement.id
+            )
+        )
+    if application is None:
+        application = apply(student, placement, answer=None, share_needs=False, notify_school=False)
+    elif application.status != "submitted":
+        status = workflow.STATUSES[application.status].lower()
+        raise ApplicationError(f"{student.full_name} already has an application to {placement.title} ({status}).")
+    try:
+        return transition(application, "allocate", actor, note=note)
+    except ApplicationError:
+        db.session.rollback()  # the application apply() just added goes too
+        raise
+
+
+CONSENT_AFTER_OFFER: frozenset[str] = frozenset({"offered", "accepted"})
+
+
+def record_consent_for_offer(application: Application, actor: User, consent: Consent) -> Application:
+    """Parental consent for an offer that skipped the consent step (an allocation round's): a new
+    ParentalConsent version while the place is offered or accepted; the status stays. "confirm"
+    refuses in-person and hybrid placements until there is one. Not committed."""
+    if actor.role != "careers_leader":
+        raise ApplicationError("Only the student's school records parental consent.")
+    if application.status not in CONSENT_AFTER_OFFER:
+        raise ApplicationError("Consent can be recorded here only while a place is offered or accepted.")
+    if not workflow.needs_parental_consent(application.placement.delivery_mode):
+        raise ApplicationError("Virtual placements need no parental consent.")
+    _check_consent(application, consent)
+    application.consents.append(
+        ParentalConsent(
+            version=len(application.consents) + 1,
+            given_by=consent.given_by.strip(),
+            relationship_to_student=consent.relationship_to_student.strip(),
+            given_on=consent.given_on,
+            method=consent.method,
+            risk_findings_shared=consent.risk_findings_shared,
+            recorded_by_id=actor.id,
+        )
+    )
+    application.events.append(
+        ApplicationEvent(
+            actor_id=actor.id, action="record_consent", from_status=application.status, to_status=application.status
+        )
+    )
+    return application
+
+
+def _check_consent_recorded(application: Application) -> None:
+    if workflow.needs_parental_consent(application.placement.delivery_mode) and not application.consents:
+        raise ApplicationError(
+            "Record a parent's or carer's consent before confirming: this placement is in person or hybrid."
+        )
 
 
 # --- internals ------------------------------------------------------------------------------------

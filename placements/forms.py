@@ -511,3 +511,131 @@ class CommitImportForm(FlaskForm):
         default="keep",
         validators=[InputRequired("Choose what happens to students who are not in the file.")],
     )
+
+
+# --- allocation rounds (rounds.py) ----------------------------------------------------------------
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+MAX_ROUND_CHOICES = 10
+
+
+class RoundForm(FlaskForm):
+    """A new allocation round. The year group comes from the page's address (the placements listed
+    depend on it); the placements' choices are set by the view."""
+
+    name = StringField(
+        "Name of the round",
+        validators=[DataRequired("Give the round a name."), Length(max=120)],
+        filters=[_strip],
+        description="Students see it, for example “Year 10 work experience, summer term”.",
+    )
+    closes_on = PeopleDateField(
+        "Choices close on",
+        validators=[InputRequired("Enter the date choices close.")],
+        description="Students can rank placements until the end of this day. For example, 14 5 2027.",
+    )
+    max_choices = PeopleIntegerField(
+        "How many placements can each student rank?",
+        validators=[InputRequired("Enter how many placements each student can rank.")],
+        description=f"From 1 to {MAX_ROUND_CHOICES}.",
+        render_kw={"inputmode": "numeric", "class": "input-short"},
+    )
+    placements = MultiCheckboxField("Placements in this round", coerce=int, validate_choice=False)
+
+    def __init__(self, *args, today=None, placements_by_id=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._today = today
+        self._placements = placements_by_id or {}
+
+    def validate_closes_on(self, field) -> None:
+        if field.data is not None and self._today is not None and field.data <= self._today:
+            raise ValidationError("The closing date must be in the future.")
+
+    def validate_max_choices(self, field) -> None:
+        if field.data is not None and not 1 <= field.data <= MAX_ROUND_CHOICES:
+            raise ValidationError(f"Enter a number from 1 to {MAX_ROUND_CHOICES}.")
+
+    def validate_placements(self, field) -> None:
+        chosen = field.data or []
+        if not chosen:
+            raise ValidationError("Choose at least one placement.")
+        if any(pid not in self._placements for pid in chosen):
+            raise ValidationError("A placement you chose is no longer open to this year group. Choose again.")
+        closes = self.closes_on.data
+        if closes is None:
+            return
+        for pid in chosen:
+            placement = self._placements[pid]
+            if placement.application_deadline < closes:
+                raise ValidationError(
+                    f"“{placement.title}” stops taking applications on "
+                    f"{placement.application_deadline.strftime('%-d %B %Y')}, before the round closes. "
+                    "Choose an earlier closing date, or leave it out."
+                )
+
+
+def rank_form(count: int, options: dict[str, str], **kwargs) -> FlaskForm:
+    """A student's choices in a round: one select per rank ("1st choice" ...), each listing every
+    placement of the round, so ranking needs no JavaScript. `options`: {placement id: label}."""
+
+    class RankForm(FlaskForm):
+        def choices(self) -> list[str]:
+            """The chosen placement ids, first choice first, gaps closed up."""
+            return [value for value in (getattr(self, f"choice_{n}").data for n in range(1, count + 1)) if value]
+
+        def validate(self, extra_validators=None) -> bool:
+            ok = super().validate(extra_validators)
+            seen: dict[str, int] = {}
+            for n in range(1, count + 1):
+                field = getattr(self, f"choice_{n}")
+                value = field.data
+                if value and value not in options:
+                    field.errors.append("Choose a placement from the list.")
+                    ok = False
+                elif value in seen:
+                    field.errors.append(
+                        f"You already chose “{options[value]}” as your {ordinal(seen[value])} choice. "
+                        "Choose a different placement, or “No choice”."
+                    )
+                    ok = False
+                elif value:
+                    seen[value] = n
+            if ok and not seen:
+                self.choice_1.errors.append("Choose at least your 1st choice.")
+                ok = False
+            return ok
+
+    for n in range(1, count + 1):
+        setattr(
+            RankForm,
+            f"choice_{n}",
+            SelectField(f"{ordinal(n)} choice", choices={"": "No choice"} | options, validate_choice=False),
+        )
+    return RankForm(**kwargs)
+
+
+class OverrideForm(FlaskForm):
+    """A careers leader's change to one student's previewed allocation; the choices are set by the view."""
+
+    placement = SelectField(
+        "New allocation",
+        validators=[InputRequired("Choose the student's new allocation.")],
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        "Why are you changing it?",
+        validators=[DataRequired("Write the reason for the change: it is kept in the round's log."), Length(max=2000)],
+        filters=[_strip],
+        description="Kept in the round's log with your name. Staff at your school can read it; students and "
+        "employers cannot. Do not write health or SEND details here.",
+    )
+
+    def validate_placement(self, field) -> None:
+        if field.data and field.data not in dict(field.choices):
+            raise ValidationError("Choose an allocation from the list.")

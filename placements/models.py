@@ -9,6 +9,8 @@ import secrets
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -571,3 +573,111 @@ class Outcode(db.Model):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     postcode_count: Mapped[int] = mapped_column(Integer)
+
+
+# --- allocation rounds (issue 8) -----------------------------------------------------------------
+
+ROUND_STATUSES: dict[str, str] = {
+    "open": "Open for choices",
+    "previewed": "Previewed",
+    "committed": "Offers made",
+    "cancelled": "Cancelled",
+}
+
+
+class AllocationRound(db.Model):
+    """A careers leader shares limited places across one year group: students rank the round's
+    placements until `closes_on` (inclusive), then the leader previews, adjusts and commits.
+
+    `seed` draws the lottery step of the priority rule; it is recorded and shown, so a preview can be
+    reproduced. `allocation` is the last preview's snapshot (cohort.py): the choices, priority groups
+    and places it used, the result after any overrides, and after the commit what happened to each
+    offer. Only a new preview replaces it.
+    """
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ROUND_STATUSES), name="status"),
+        CheckConstraint("year_group BETWEEN 7 AND 13", name="year_group"),
+        CheckConstraint("max_choices BETWEEN 1 AND 20", name="max_choices"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    year_group: Mapped[int] = mapped_column(Integer)
+    closes_on: Mapped[date] = mapped_column(Date)
+    max_choices: Mapped[int] = mapped_column(Integer, default=5)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    allocation: Mapped[dict | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    school: Mapped[School] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    placements: Mapped[list[RoundPlacement]] = relationship(
+        cascade="all, delete-orphan", order_by="RoundPlacement.id", back_populates="round"
+    )
+
+    def takes_choices_on(self, today: date) -> bool:
+        return self.status in {"open", "previewed"} and today <= self.closes_on
+
+
+class RoundPlacement(db.Model):
+    __table_args__ = (UniqueConstraint("round_id", "placement_id", name="uq_round_placement_round_placement"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("allocation_round.id", ondelete="CASCADE"))
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+
+    round: Mapped[AllocationRound] = relationship(back_populates="placements")
+    placement: Mapped[Placement] = relationship()
+
+
+class RoundChoice(db.Model):
+    """One student's choice in a round: rank 1 is their first choice. The composite foreign key keeps
+    every choice to a placement of the same round."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "student_profile_id", "rank", name="uq_round_choice_rank"),
+        UniqueConstraint("round_id", "student_profile_id", "placement_id", name="uq_round_choice_placement"),
+        CheckConstraint("rank >= 1", name="rank"),
+        ForeignKeyConstraint(
+            ["round_id", "placement_id"],
+            ["round_placement.round_id", "round_placement.placement_id"],
+            name="fk_round_choice_round_placement",
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+    student_profile_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+
+
+class RoundOverride(db.Model):
+    """A careers leader's change to one student's previewed allocation, with the written reason.
+    placement_id None: the student is left unplaced. Kept even when a new preview replaces the result."""
+
+    __table_args__ = (
+        CheckConstraint("length(reason) > 0", name="reason"),
+        ForeignKeyConstraint(
+            ["round_id", "placement_id"],
+            ["round_placement.round_id", "round_placement.placement_id"],
+            name="fk_round_override_round_placement",
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("allocation_round.id", ondelete="CASCADE"), index=True)
+    student_profile_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id", ondelete="CASCADE"))
+    placement_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    by: Mapped[User | None] = relationship()

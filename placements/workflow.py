@@ -4,6 +4,7 @@
         │  └─return→ returned ─resubmit→ submitted          │  └─waitlist→ waitlisted ─offer→ offered
         └─decline→ declined_by_school                        └─decline→ declined_by_employer
     accepted ─confirm→ confirmed ─complete→ completed | ─no_show→ no_show
+    submitted ─allocate→ offered (an allocation round's commit; consent is then recorded before confirm)
     offered ─decline_offer→ declined_by_student;  any open state ─withdraw→ withdrawn | ─cancel→ cancelled
 
 An application holds one of the placement's places from the offer on (security.md A5): the only write
@@ -95,8 +96,15 @@ ACTIONS: dict[str, Action] = {
         _action("no_show", "Did not attend", {"employer"}, {"confirmed"}, "no_show"),
         _action("withdraw", "Withdraw", {"student"}, OPEN_STATUSES, "withdrawn"),
         _action("cancel", "Cancel", {"careers_leader", "employer"}, OPEN_STATUSES, "cancelled", needs_note=True),
+        # The school allocating a place in an allocation round is the offer (rounds.py commits it).
+        _action("allocate", "Allocate a place in a round", {"careers_leader"}, {"submitted"}, "offered"),
     )
 }
+
+
+# Actions only code takes, never offered as a button on an application: "allocate" happens when a
+# careers leader commits an allocation round, for every student of the round at once.
+SYSTEM_ACTIONS: frozenset[str] = frozenset({"allocate"})
 
 
 class IllegalTransition(ValueError):
@@ -105,7 +113,7 @@ class IllegalTransition(ValueError):
 
 def allowed_actions(status: str, role: str) -> list[Action]:
     """What this role may do to an application in this status, in the order the UI offers them."""
-    return [a for a in ACTIONS.values() if status in a.sources and role in a.roles]
+    return [a for a in ACTIONS.values() if status in a.sources and role in a.roles and a.key not in SYSTEM_ACTIONS]
 
 
 def next_status(status: str, action: str, role: str, *, needs_consent: bool = True) -> str:

@@ -9,6 +9,7 @@ from placements import access
 from placements.extensions import db
 from placements.models import Application, Notification, Organisation, Placement, School, StudentProfile, User
 from tests.conftest import make_app
+from tests.round_helpers import sample_round
 
 ROLES = ("student", "careers_leader", "employer", "admin")
 # Endpoints anyone may use. Adding to this list is a deliberate, reviewed act.
@@ -81,6 +82,8 @@ def _sample_arguments(app) -> dict[str, object]:
             # The student's own actions on their application (a GET shows the confirmation page).
             "action": "withdraw",
             "notification_id": _sample_notification(),
+            # A previewed Year 7 round at the demo school, with the demo student's choices.
+            "round_id": sample_round(db.session),
             "token": "not-a-real-token",
             "filename": "app.css",
         }

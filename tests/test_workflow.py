@@ -27,6 +27,7 @@ EXPECTED = (
         ("accepted", "confirm"): "confirmed",
         ("confirmed", "complete"): "completed",
         ("confirmed", "no_show"): "no_show",
+        ("submitted", "allocate"): "offered",
     }
     | {(status, "withdraw"): "withdrawn" for status in workflow.OPEN_STATUSES}
     | {(status, "cancel"): "cancelled" for status in workflow.OPEN_STATUSES}
@@ -99,6 +100,15 @@ def test_allowed_actions_per_role():
         "decline",
         "cancel",
     ]
+
+
+def test_allocation_is_never_offered_as_a_button():
+    """Only an allocation round's commit allocates (rounds.py), never a click on one application."""
+    assert "allocate" in workflow.SYSTEM_ACTIONS
+    for status in STATUSES:
+        assert "allocate" not in [a.key for a in workflow.allowed_actions(status, "careers_leader")]
+    assert next_status("submitted", "allocate", "careers_leader") == "offered"
+    assert workflow.place_change("submitted", "offered") == 1  # the allocation takes a place
 
 
 def test_reasons_required_for_return_decline_reject_cancel():

@@ -19,6 +19,7 @@ from placements.extensions import db
 from placements.models import Application, Organisation, Placement, User
 from tests.browser.conftest import check, sign_in
 from tests.conftest import make_app
+from tests.round_helpers import sample_round
 
 pytestmark = [pytest.mark.browser]
 
@@ -75,6 +76,11 @@ def _action(role: str) -> str:
     return {"employer": "reject", "student": "withdraw"}.get(role, "reject")
 
 
+def _round_id(role: str) -> int:
+    """A previewed round for the demo student's year group: its leader's pages and the student's all apply."""
+    return sample_round(db.session)
+
+
 # URL argument name -> a real value from the demo data for a role. Add one when a route needs it.
 ARGUMENTS: dict[str, Callable[[str], object]] = {
     "token": _set_password_token,
@@ -84,6 +90,7 @@ ARGUMENTS: dict[str, Callable[[str], object]] = {
     "placement_id": _placement_id,
     "application_id": _application_id,
     "action": _action,
+    "round_id": _round_id,
 }
 
 
