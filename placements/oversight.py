@@ -208,6 +208,9 @@ def _detail(application: Application, *, forms: dict | None = None, error: str |
         "actions": [a.key for a in workflow.allowed_actions(application.status, "careers_leader")],
         "next_step": workflow.next_step(application.status, "careers_leader"),
         "needs_consent": workflow.needs_parental_consent(placement.delivery_mode),
+        # An allocation round's offer skipped the consent step: it is recorded before "confirm".
+        "consent_after_offer": application.status in applications.CONSENT_AFTER_OFFER
+        and workflow.needs_parental_consent(placement.delivery_mode),
         "is_child": workflow.is_child_on(year_then, placement.start_date),
         "note_forms": {key: forms.get(key) or NoteForm(prefix=key) for key in ("return", "decline", "cancel")},
         "consent_form": forms.get("record_consent") or ConsentForm(prefix="consent"),
@@ -253,7 +256,10 @@ def act(application_id: int, action: str):
     elif not ConfirmForm().validate_on_submit():
         return _detail(application, error="The form had expired. Please try again.", code=400)
     try:
-        applications.transition(application, action, current_user, **kwargs)
+        if action == "record_consent" and application.status in applications.CONSENT_AFTER_OFFER:
+            applications.record_consent_for_offer(application, current_user, kwargs["consent"])
+        else:
+            applications.transition(application, action, current_user, **kwargs)
     except ApplicationError as error:
         # Rolled back: reload what is there now, and show the problem with what was typed.
         application = applications.get_for_school(application_id, current_user)

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from placements import applications
 from placements.extensions import db
-from placements.models import Application, Notification, User
+from placements.models import Application, Notification, Placement, User
 from tests.application_helpers import make_application, student_ids
 from tests.discover_helpers import HX, add_placement
 
@@ -249,3 +250,31 @@ def test_the_student_page_lists_their_applications(app, leader, placement_id):
     page = leader.get(f"/school/students/{student_id}")
     assert f"/school/applications/{application_id}" in page.text
     assert "Returned to the student for changes" in page.text
+
+
+def test_consent_after_an_allocated_offer_then_confirm(app, leader, placement_id):
+    (student_id,) = student_ids(app, year=12)
+    with app.test_request_context():
+        leader_user = db.session.scalar(select(User).where(User.email == "careers1@placements.example"))
+        application = applications.allocate_offer(
+            db.session.get(User, student_id), db.session.get(Placement, placement_id), leader_user, "Round 1"
+        )
+        db.session.commit()
+        application_id = application.id
+        applications.transition(application, "accept", application.student.user)
+        db.session.commit()
+    url = f"/school/applications/{application_id}"
+    assert "Record parental consent" in leader.get(url).text
+    refused = leader.post(f"{url}/confirm")
+    assert refused.status_code in (409, 422)
+    assert _status(app, application_id) == "accepted"
+    typed = {
+        "consent-given_by": "Alex Example",
+        "consent-relationship_to_student": "Carer",
+        "consent-given_on": date.today().isoformat(),
+        "consent-method": "email",
+    }
+    assert leader.post(f"{url}/record_consent", data=typed).status_code == 303
+    assert _status(app, application_id) == "accepted"
+    assert leader.post(f"{url}/confirm").status_code == 303
+    assert _status(app, application_id) == "confirmed"
