@@ -25,7 +25,7 @@ from placements.models import (
     User,
 )
 from tests.application_helpers import CONSENT, FEEDBACK, act, make_application, student_ids
-from tests.conftest import make_app, reset_database
+from tests.conftest import AuthActions, give_password, make_app, reset_database
 from tests.discover_helpers import add_placement
 
 ALL_YEARS = (7, 8, 9, 10, 11, 12, 13)
@@ -495,4 +495,71 @@ def test_simultaneous_offers_and_acceptances_never_exceed_capacity(busy_app):
         assert counts["offered"] == 2
         assert counts["withdrawn"] == 2
         assert counts["waitlisted"] == THREADS - PLACES - 2
+        assert _filled(placement_id) == PLACES
+
+
+def _parallel_posts(app, requests: list[tuple[object, str]]) -> list[int]:
+    """POST each (signed-in test client, url) at the same moment from its own thread; the status codes."""
+    barrier = threading.Barrier(len(requests))
+    codes = [0] * len(requests)
+
+    def run(index, client, url):
+        barrier.wait()
+        codes[index] = client.post(url).status_code
+
+    threads = [threading.Thread(target=run, args=(i, c, u)) for i, (c, u) in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return codes
+
+
+def _signed_in_clients(app, who: str, count: int) -> list:
+    """`count` test clients sharing one signed-in session (each request still has its own connection)."""
+    first = app.test_client()
+    assert AuthActions(first).login(who).status_code == 302
+    cookie = first.get_cookie("session")
+    clients = []
+    for _ in range(count):
+        client = app.test_client()
+        client.set_cookie("session", cookie.value, domain=cookie.domain)
+        clients.append(client)
+    return clients
+
+
+def test_simultaneous_offer_and_accept_requests_over_http(busy_app):
+    """The same race through the web pages: 36 employer offer requests at once, then acceptances racing
+    further offers; exactly 5 students end up confirmed."""
+    app = busy_app
+    placement_id = add_placement(app, "Popular studio", years=ALL_YEARS, capacity=PLACES)
+    students = [s for urn in ("999001", "999002") for s in student_ids(app, school_urn=urn, count=THREADS // 2)]
+    ids = [make_application(app, s, placement_id, "with_employer") for s in students]
+    employer = _signed_in_clients(app, "employer", THREADS)
+
+    codes = _parallel_posts(app, [(c, f"/employer/applicants/{i}/offer") for c, i in zip(employer, ids, strict=True)])
+    assert sorted(codes) == [303] * PLACES + [409] * (THREADS - PLACES)
+    with app.app_context():
+        offered = [i for i in ids if _get(i).status == "offered"]
+        emails = {i: _get(i).student.user.email for i in offered}
+    assert len(offered) == PLACES
+
+    accepting = []
+    for application_id in offered:
+        give_password(app, emails[application_id])
+        (client,) = _signed_in_clients(app, emails[application_id], 1)
+        accepting.append((client, f"/student/applications/{application_id}/accept"))
+    others = [(c, f"/employer/applicants/{i}/offer") for c, i in zip(employer, ids, strict=True) if i not in offered]
+    codes = _parallel_posts(app, accepting + others)
+    assert codes[:PLACES] == [303] * PLACES
+    assert set(codes[PLACES:]) == {409}
+
+    leader = _signed_in_clients(app, "careers_leader", 1)[0]
+    give_password(app, "careers2@placements.example")
+    second_school = _signed_in_clients(app, "careers2@placements.example", 1)[0]
+    for application_id in offered:
+        responses = [c.post(f"/school/applications/{application_id}/confirm") for c in (leader, second_school)]
+        assert sorted(r.status_code for r in responses) == [303, 404]  # only the student's own school
+    with app.app_context():
+        assert _status_counts(placement_id) == {"confirmed": PLACES, "with_employer": THREADS - PLACES}
         assert _filled(placement_id) == PLACES

@@ -195,7 +195,7 @@ def test_a_round_from_opening_to_offers(server, new_context, axe, cohort):
     expect(result).not_to_contain_text(REASON)
     accessible(third, axe, "student result")
     third.get_by_role("link", name="See your offer and accept or decline it").click()
-    expect(third.get_by_role("heading", level=1)).to_have_text(f"Application to {WORKSHOP}")
+    expect(third.get_by_role("heading", level=1)).to_have_text(f"Your application to {WORKSHOP}")
 
     first = new_context().new_page()
     sign_in_as(first, server, first_email)
