@@ -15,6 +15,7 @@ from . import (
     applying,
     auth,
     browse,
+    careers_record,
     cli,
     employer,
     errors,
@@ -94,8 +95,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         oversight,
         applicants,
         notifications,
+        careers_record,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(careers_record.student_bp)
     cli.init_app(app)
 
     @app.context_processor
