@@ -57,11 +57,11 @@ def requested_year() -> int:
     return int(raw) if raw.isdigit() and int(raw) in years else years[0]
 
 
-def measure_labels(config: benchmarks.BenchmarkConfig) -> dict[str, str]:
+def measure_labels(config: benchmarks.BenchmarkConfig, framework: str) -> dict[str, str]:
+    by_16 = config.gb6_by_16_for(framework)  # 2024: "multiple"; 2014: one
     return {
         benchmarks.GB5_MET: "GB5: a meaningful encounter this year",
-        benchmarks.GB6_BY_16: f"GB6: {config.gb6_by_16} meaningful experience{'' if config.gb6_by_16 == 1 else 's'}"
-        " by the end of Year 11",
+        benchmarks.GB6_BY_16: f"GB6: {by_16} meaningful experience{'' if by_16 == 1 else 's'} by the end of Year 11",
         benchmarks.GB6_BY_18: f"GB6: {config.gb6_by_18} more by the end of Year 13",
         benchmarks.KS3_GUARANTEE: f"Guarantee: {config.ks3_target_hours:g} hours of activities in Years 7 to 9",
         benchmarks.KS4_GUARANTEE: f"Guarantee: {config.ks4_target_hours:g} hours of placements in Years 10 and 11",
@@ -108,7 +108,7 @@ def summary_context(year: int) -> dict:
         "summary": summary,
         "students": students,
         "config": config,
-        "measures": measure_labels(config),
+        "measures": measure_labels(config, summary.framework),
         # The measures each year group's table shows (the whole school, key None, shows them all).
         "shown": {
             nc: [m for m in benchmarks.MEASURES if nc in benchmarks.APPLICABLE_YEARS[m]] for nc in vocab.YEAR_GROUPS

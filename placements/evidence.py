@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from flask import abort
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from . import accounts, benchmarks, vocab
 from .extensions import db
@@ -73,6 +74,7 @@ def record_for_group(students: Sequence[StudentProfile], activity: Activity, act
             raise EvidenceError("Choose current students of your school.")
     _check(activity, students)
     values = _values(activity)
+    _refuse_duplicates(students, values)
     records = [
         Evidence(student=profile, school_id=profile.school_id, source="school", recorded_by_id=actor.id, **values)
         for profile in students
@@ -146,6 +148,29 @@ def record_from_application(application: Application, actor: User | None = None)
             setattr(evidence, key, value)
         accounts.audit(actor, "evidence.update", evidence)
     return evidence
+
+
+def _refuse_duplicates(students: Sequence[StudentProfile], values: dict) -> None:
+    """The same activity on the same day with the same employer, for a student who has it already, is a
+    form sent twice (a double click, the back button): say so rather than count it twice."""
+    ids = [profile.id for profile in students]
+    already = set(
+        db.session.scalars(
+            select(Evidence.student_profile_id).where(
+                Evidence.student_profile_id.in_(ids),
+                Evidence.date == values["date"],
+                Evidence.activity_type == values["activity_type"],
+                Evidence.employer_name == values["employer_name"],
+            )
+        )
+    )
+    if already:
+        names = [profile.user.full_name for profile in students if profile.id in already]
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise EvidenceError(
+            f"This activity with {values['employer_name']} on that date is already recorded for {listed}."
+            " Untick them, or change the existing records from their careers record."
+        )
 
 
 def _refuse_if_linked(evidence: Evidence) -> None:
@@ -232,6 +257,7 @@ def current_students(
     query = (
         select(StudentProfile)
         .join(User, User.id == StudentProfile.user_id)
+        .options(contains_eager(StudentProfile.user))
         .where(StudentProfile.school_id == school_id, StudentProfile.left_at.is_(None))
         .order_by(User.last_name, User.first_name, User.id)
     )

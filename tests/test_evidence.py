@@ -133,6 +133,19 @@ def test_dates_in_the_future_or_before_year_7_are_refused(app):
             evidence.record_for_group(profiles(year_group=8)[:1], primary, leader())
 
 
+def test_the_same_activity_twice_for_a_student_is_refused_as_a_double_submit(app):
+    with app.test_request_context():
+        group = profiles(year_group=8)[:3]
+        evidence.record_for_group(group[:1], TALK, leader())
+        db.session.commit()
+        with pytest.raises(EvidenceError, match=f"already recorded for {group[0].user.full_name}"):
+            evidence.record_for_group(group, TALK, leader())
+        db.session.rollback()
+        another_day = Activity(**{**TALK.__dict__, "date": TODAY - timedelta(days=1)})
+        assert len(evidence.record_for_group(group, another_day, leader())) == 3
+        assert len(evidence.record_for_group(group[1:], TALK, leader())) == 2
+
+
 def test_a_part_time_job_is_flagged_as_one(app):
     job = Activity(**{**TALK.__dict__, "activity_type": "part_time_job"})
     with app.test_request_context():
@@ -270,6 +283,8 @@ def test_recording_for_a_form_in_two_steps_without_javascript(app, client, auth)
     with app.app_context():
         recorded = db.session.scalars(select(Evidence.student_profile_id).order_by(Evidence.student_profile_id)).all()
         assert recorded == sorted(present) and absent not in recorded
+    again = client.post(f"/school/evidence/record?group=form:{name}", data=form_data(students=present))
+    assert again.status_code == 422 and "is already recorded for" in again.text
 
 
 def test_the_dashboard_changes_when_a_year_group_is_recorded(app, client, auth):
@@ -477,6 +492,15 @@ def test_the_report_is_printable(app, client, auth):
     assert "Year 8: " in response.text and "EHC plan (E)" in response.text and "Disadvantaged" in response.text
     css = (Path(app.static_folder) / "careers_record.css").read_text()
     assert "@media print" in css and ".site-header" in css[css.index("@media print") :]
+
+
+def test_a_year_before_september_2025_is_judged_on_the_2014_benchmarks(client, auth):
+    auth.login("careers_leader")
+    page = client.get("/school/evidence/?year=2024")
+    expected = "2014" if 2024 in range(THIS_YEAR - 6, THIS_YEAR + 1) else "2024"
+    assert f"({expected} Gatsby Benchmarks)" in page.text
+    if expected == "2014":
+        assert "GB6: 1 meaningful experience by the end of Year 11" in page.text
 
 
 def test_an_unknown_year_shows_the_current_one(client, auth):
