@@ -15,6 +15,7 @@ from . import (
     applying,
     auth,
     browse,
+    careers_record,
     cli,
     employer,
     errors,
@@ -98,9 +99,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         applicants,
         notifications,
         rounds,
+        careers_record,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(rounds.student_bp)
+    app.register_blueprint(careers_record.student_bp)
     cli.init_app(app)
 
     @app.context_processor

@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import accounts, mail, vocab, workflow
+from . import accounts, evidence, mail, vocab, workflow
 from .extensions import db
 from .models import (
     Application,
@@ -231,6 +231,8 @@ def transition(
     _record(application, actor, action, old, new, note, consent, feedback)
     if workflow.frees_place_for_waitlist(old, new) and placement.status in {"published", "closed"}:
         offer_to_waitlist(placement)
+    if new == "completed":  # the employer's feedback becomes GB5/GB6 evidence: nothing is keyed twice
+        evidence.record_from_application(application, actor)
     return application
 
 
@@ -245,6 +247,7 @@ def reflect(application: Application, student: User, text: str) -> None:
     application.events.append(
         ApplicationEvent(actor_id=student.id, action="reflect", from_status="completed", to_status="completed")
     )
+    evidence.record_from_application(application, student)  # the reflection completes the evidence's checklist
 
 
 def take_place(placement_id: int) -> bool:

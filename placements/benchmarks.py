@@ -5,8 +5,9 @@ objects, so ORM rows work as they are and tests pass dataclasses or ``SimpleName
 
 An evidence record has: ``student_id``, ``activity_type`` (:data:`ACTIVITY_TYPES`), ``date``
 (``datetime.date``), ``duration_hours``, ``delivery_mode`` (``in_person`` | ``virtual`` | ``hybrid``),
-``employer_size_band``, ``route``, ``benchmark`` (``GB5`` | ``GB6``), ``criteria_met`` (a set of
-criterion keys), ``framework_version`` (``2014`` | ``2024``) and ``source`` (``school`` | ``placement``).
+``employer_size_band``, ``route``, ``benchmark`` (``GB5`` | ``GB6``), ``criteria_met`` (criterion keys:
+any iterable, or a pipe list as the database and the interop CSV store them), ``framework_version``
+(``2014`` | ``2024``) and ``source`` (``school`` | ``placement``).
 An optional ``is_part_time_job`` attribute (domain.md §1.4) marks a part-time job as well as the
 ``part_time_job`` activity type does.
 
@@ -38,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Protocol
 
 GB5 = "GB5"
@@ -71,27 +73,35 @@ ACTIVITY_TYPES = ENCOUNTER_TYPES | EXPERIENCE_TYPES | OTHER_TYPES | {PART_TIME_J
 KS3_ACTIVITY_TYPES = frozenset({"workplace_visit", "multi_day_visit", "work_shadowing", "virtual_work_experience"})
 # Work experience *placements* for Years 10-11: a real working environment.
 KS4_PLACEMENT_TYPES = frozenset({"work_experience_placement"})
+# What a record from before the assessed year can still count toward: GB6 (by 16 and by 18) and the
+# guarantee's hours. GB5 is judged year by year, so an earlier encounter counts for nothing: a caller
+# loading a school's records may leave out those dated before the year that match neither (see
+# :func:`counts_before_the_year`).
+PAST_BENCHMARKS = frozenset({GB6})
+GUARANTEE_TYPES = KS3_ACTIVITY_TYPES | KS4_PLACEMENT_TYPES
 
 # The 2024 checklists (domain.md §1.3 and §1.4). A record meets one only when every key is present.
-GB5_CRITERIA = ("purpose_shared", "learning_outcomes", "two_way_interaction", "reflection_done")
+# The keys are the ones stored everywhere (vocab.GB5_CRITERIA and vocab.MEANINGFUL_CRITERIA: placements,
+# employers' feedback on applications, evidence, the interop CSV); the GB5 list is four of the GB6 keys,
+# its "two-way interaction" being the lighter GB5 version of GB6's "extensive" one.
+GB5_CRITERIA = ("purpose_shared", "learning_outcomes", "two_way_interaction", "reflection")
 GB6_CRITERIA = (
     "purpose_shared",
     "learning_outcomes",
-    "extensive_two_way_interaction",  # "extensive two-way interactions" with employees
-    "met_range_of_people",  # meets a range of different people from the workplace
-    "employer_set_task",  # performs a task set by the employer, or produces relevant work
+    "two_way_interaction",  # GB6: "extensive two-way interactions" with employees
+    "range_of_people",  # meets a range of different people from the workplace
+    "employer_task",  # performs a task set by the employer, or produces relevant work
     "employer_feedback",  # the employer gives feedback on that work
-    "reflection_done",
+    "reflection",
 )
 CRITERIA_LABELS: dict[str, str] = {
     "purpose_shared": "Clear purpose, shared with the employer and the young person",
     "learning_outcomes": "Underpinned by learning outcomes appropriate to the young person",
-    "two_way_interaction": "Two-way interaction between the young person and the employer",
-    "extensive_two_way_interaction": "Extensive two-way interactions with employees",
-    "met_range_of_people": "Met a range of different people from the workplace",
-    "employer_set_task": "Performed a task set by the employer",
+    "two_way_interaction": "Two-way interaction with the employer (extensive, for an experience of a workplace)",
+    "range_of_people": "Met a range of different people from the workplace",
+    "employer_task": "Performed a task set by the employer",
     "employer_feedback": "The employer gave feedback on the work",
-    "reflection_done": "Time to reflect afterwards",
+    "reflection": "Time to reflect afterwards",
 }
 REQUIRED_CRITERIA: dict[tuple[str, str], frozenset[str]] = {
     (GB5, "2024"): frozenset(GB5_CRITERIA),
@@ -259,19 +269,49 @@ def is_meaningful(record: EvidenceRecord) -> bool:
     part-time job, "where it exists"); GB6 takes experiences of workplaces and never a part-time job.
     Unknown benchmarks, frameworks and activity types never count.
     """
-    rule = _RULES.get(record.benchmark, _NO_RULES).get(record.framework_version)
-    if rule is None:
-        return False
-    required, allowed, part_time_ok = rule
+    return _classify(*_kind(record))[0]
+
+
+def _kind(record: Any) -> tuple:
+    """The attributes that decide what a record can count toward (not its date, hours or student), as
+    a hashable key: a school's thousands of records come in a few dozen kinds."""
+    criteria = record.criteria_met
+    if not isinstance(criteria, (str, frozenset)):
+        criteria = frozenset(criteria)
     return (
-        record.activity_type in allowed
-        and required.issubset(record.criteria_met)
-        and (part_time_ok or not getattr(record, "is_part_time_job", False))
+        record.benchmark,
+        record.framework_version,
+        record.activity_type,
+        criteria,
+        bool(getattr(record, "is_part_time_job", False)),
+        record.delivery_mode,
     )
 
 
-def _is_virtual(record: Any) -> bool:
-    return record.delivery_mode == "virtual" or record.activity_type == "virtual_work_experience"
+@lru_cache(maxsize=4096)
+def _classify(
+    benchmark: str, framework: str, activity_type: str, criteria: str | frozenset, part_time: bool, mode: str
+) -> tuple[bool, str | None, bool]:
+    """(meaningful, the Years 7-9 guarantee time it could be: "virtual", "in_person" or None, whether it
+    could be Years 10-11 guarantee time). Whether it counts still depends on the year group then."""
+    rule = _RULES.get(benchmark, _NO_RULES).get(framework)
+    if isinstance(criteria, str):  # a pipe list, as stored: a str's characters are no criteria
+        criteria = criteria.split("|")
+    meaningful = rule is not None and (
+        activity_type in rule[1] and rule[0].issubset(criteria) and (rule[2] or not part_time)
+    )
+    part_time = part_time or activity_type == PART_TIME_JOB
+    ks3 = None
+    if activity_type in KS3_ACTIVITY_TYPES and not part_time:
+        ks3 = "virtual" if mode == "virtual" or activity_type == "virtual_work_experience" else "in_person"
+    ks4 = activity_type in KS4_PLACEMENT_TYPES and mode != "virtual" and not part_time
+    return meaningful, ks3, ks4
+
+
+def counts_before_the_year(record: EvidenceRecord) -> bool:
+    """Whether a record dated before the assessed academic year can change a student's status: only
+    through GB6 or guarantee hours (:data:`PAST_BENCHMARKS`, :data:`GUARANTEE_TYPES`)."""
+    return record.benchmark in PAST_BENCHMARKS or record.activity_type in GUARANTEE_TYPES
 
 
 def ks3_counted_hours(in_person_hours: float, virtual_hours: float, max_virtual_ratio: float) -> float:
@@ -283,6 +323,23 @@ def ks3_counted_hours(in_person_hours: float, virtual_hours: float, max_virtual_
     if in_person_hours <= 0:
         return 0.0
     return in_person_hours + min(virtual_hours, in_person_hours * max_virtual_ratio)
+
+
+def guarantee_stage(record: EvidenceRecord, record_nc: int, config: BenchmarkConfig = DEFAULT_CONFIG) -> str | None:
+    """Which half of the two-week guarantee a record's hours go toward, given the year group the student
+    was in on its date: :data:`KS3_GUARANTEE` (a Years 7-9 activity; virtual time counts only beside
+    in-person time, see :func:`ks3_counted_hours`), :data:`KS4_GUARANTEE` (a Years 10-11 placement in
+    person or hybrid), or None. Part-time jobs never count; nor, unless configured otherwise, records
+    that are not meaningful. :func:`student_status` applies the same rule.
+    """
+    meaningful, ks3, ks4 = _classify(*_kind(record))
+    if not meaningful and config.guarantee_requires_meaningful:
+        return None
+    if ks3 and 7 <= record_nc <= 9:
+        return KS3_GUARANTEE
+    if ks4 and record_nc in (10, 11):
+        return KS4_GUARANTEE
+    return None
 
 
 def student_status(
@@ -309,6 +366,7 @@ def student_status(
     on_roll_from = getattr(student, "on_roll_from", None)
     earliest = on_roll_from if on_roll_from and not config.count_evidence_before_roll else None
     offset = nc - year  # a record's year group is offset + its academic year
+    needs_meaningful = config.guarantee_requires_meaningful
 
     gb5 = gb6_16 = gb6_18 = 0
     ks3_in_person = ks3_virtual = ks4 = 0.0
@@ -319,27 +377,24 @@ def student_status(
         record_nc = offset + (when.year if when.month >= 9 else when.year - 1)
         if record_nc < 7:
             continue
-        meaningful = is_meaningful(r)
+        # The same rules as is_meaningful and guarantee_stage, through the cache of record kinds.
+        meaningful, ks3_time, ks4_time = _classify(*_kind(r))
         if meaningful:
             if r.benchmark == GB5:
                 if when >= first_day:
                     gb5 += 1
-            elif r.benchmark == GB6:
-                if record_nc <= 11:
-                    gb6_16 += 1
-                else:
-                    gb6_18 += 1
-        if not meaningful and config.guarantee_requires_meaningful:
+            elif record_nc <= 11:  # GB6: _RULES knows no other benchmark
+                gb6_16 += 1
+            else:
+                gb6_18 += 1
+        if not meaningful and needs_meaningful:
             continue
-        kind = r.activity_type
-        if (kind not in KS3_ACTIVITY_TYPES and kind not in KS4_PLACEMENT_TYPES) or is_part_time_job(r):
-            continue
-        if record_nc <= 9 and kind in KS3_ACTIVITY_TYPES:
-            if _is_virtual(r):
+        if ks3_time and record_nc <= 9:
+            if ks3_time == "virtual":
                 ks3_virtual += r.duration_hours
             else:
                 ks3_in_person += r.duration_hours
-        elif record_nc in (10, 11) and kind in KS4_PLACEMENT_TYPES and r.delivery_mode != "virtual":
+        elif ks4_time and 10 <= record_nc <= 11:
             ks4 += r.duration_hours
 
     ks3 = ks3_counted_hours(ks3_in_person, ks3_virtual, config.ks3_max_virtual_ratio)

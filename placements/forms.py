@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FloatField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -639,3 +640,91 @@ class OverrideForm(FlaskForm):
     def validate_placement(self, field) -> None:
         if field.data and field.data not in dict(field.choices):
             raise ValidationError("Choose an allocation from the list.")
+
+
+PeopleHoursField = _parse_error(FloatField, "Enter the hours as a number, like 1.5.")
+
+# Made before EvidenceForm's fields so that it comes first in GroupEvidenceForm, and in its error summary.
+_students_field = MultiCheckboxField(
+    "Who took part?",
+    coerce=int,
+    description="Everyone in the group is ticked: untick anyone who was absent.",
+)
+
+
+def _evidence_activity_choices() -> list[SelectChoice]:
+    encounters = "Encounters with employers (Gatsby Benchmark 5)"
+    experiences = "Experiences of workplaces (Gatsby Benchmark 6)"
+    return (
+        [SelectChoice("", "Choose a type")]
+        + [SelectChoice(k, v, optgroup=encounters) for k, v in vocab.ENCOUNTER_TYPES.items()]
+        + [SelectChoice("part_time_job", vocab.EVIDENCE_ACTIVITY_TYPES["part_time_job"], optgroup=encounters)]
+        + [SelectChoice(k, v, optgroup=experiences) for k, v in vocab.EXPERIENCE_TYPES.items()]
+    )
+
+
+class EvidenceForm(FlaskForm):
+    """An encounter or experience as the careers leader records it (domain.md §1.3-§1.5)."""
+
+    activity_type = SelectField(
+        "Type of activity",
+        choices=_evidence_activity_choices(),
+        validators=[InputRequired("Choose the type of activity.")],
+        description="Work experience placements are for Years 10 to 13 only.",
+    )
+    date = PeopleDateField(
+        "Date", validators=[InputRequired("Enter the date of the activity.")], description="For example, 27 3 2026."
+    )
+    duration_hours = PeopleHoursField(
+        "Hours each student took part",
+        validators=[InputRequired("Enter how many hours each student took part.")],
+        description="For example, 1.5. A day in a workplace is usually 6 hours.",
+        render_kw={"inputmode": "decimal", "class": "input-short"},
+    )
+    delivery_mode = RadioField(
+        "How was it delivered?",
+        choices=vocab.DELIVERY_MODES,
+        validators=[InputRequired("Choose how the activity was delivered.")],
+    )
+    employer_name = StringField(
+        "Employer or organisation",
+        validators=[InputRequired("Enter the employer's name."), Length(max=200)],
+        filters=[_strip],
+    )
+    employer_size_band = SelectField(
+        "Employer size (optional)",
+        choices={"": "Not known"} | vocab.SIZE_BANDS,
+        validators=[Optional()],
+        description="Benchmark 5 asks for employers of different sizes, including the self-employed.",
+    )
+    route = SelectField("Sector (optional)", choices={"": "Not known"} | vocab.ROUTES, validators=[Optional()])
+    criteria = MultiCheckboxField(
+        "Which of these did the activity give the students?",
+        choices=vocab.EVIDENCE_CRITERIA,
+        description="An encounter (Benchmark 5) is meaningful with the first two, two-way interaction and time to "
+        "reflect; an experience of a workplace (Benchmark 6) needs all seven.",
+    )
+    is_part_time_job = BooleanField(
+        "This is the student's own part-time job",
+        description="A part-time job can count as an encounter, never as an experience of a workplace.",
+    )
+
+    def __init__(self, *args, today=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._today = today
+
+    def validate_date(self, field) -> None:
+        if field.data and self._today and field.data > self._today:
+            raise ValidationError("The date cannot be in the future: record an activity once it has happened.")
+
+    def validate_duration_hours(self, field) -> None:
+        if field.data is not None and not 0 < field.data <= 500:
+            raise ValidationError("Enter the hours: more than 0 and at most 500.")
+
+
+class GroupEvidenceForm(EvidenceForm):
+    students = _students_field
+
+    def validate_students(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Tick at least one student who took part.")

@@ -33,10 +33,16 @@ from .extensions import db
 from .vocab import (
     ACCESS_FEATURES,
     ACTIVITY_TYPES,
+    BENCHMARK_FRAMEWORKS,
+    BENCHMARKS,
     DELIVERY_MODES,
+    EVIDENCE_ACTIVITY_TYPES,
+    EVIDENCE_SOURCES,
     INSURANCE_BASES,
     PLACEMENT_STATUSES,
     ROLES,
+    ROUTES,
+    SIZE_BANDS,
     YEAR_GROUPS,
 )
 from .workflow import CONSENT_METHODS
@@ -681,3 +687,94 @@ class RoundOverride(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     by: Mapped[User | None] = relationship()
+
+
+class Evidence(db.Model):
+    """One student's part in a careers activity: a GB5 encounter or a GB6 experience of a workplace
+    (domain.md §1.3-§1.5), laid out as the interop CSV's rows (§7.4). Written only by evidence.py.
+
+    Recorded by the school (usually for a whole group at once), or made from a completed placement
+    (source "placement": one row per application, kept in step with the employer's feedback and the
+    student's reflection). `application_id` is SET NULL when the application goes (say, its placement is
+    deleted): the school's record that the student had the experience must outlive the employer's listing.
+    Like Application, `school_id` is the student's school, kept equal by the composite foreign key, so the
+    dashboard reads one school's rows from the (school_id, date) index. The column names are the ones
+    benchmarks.py reads, so rows work there as they are.
+    """
+
+    __table_args__ = (
+        CheckConstraint(_in("activity_type", EVIDENCE_ACTIVITY_TYPES), name="activity_type"),
+        CheckConstraint(_in("delivery_mode", DELIVERY_MODES), name="delivery_mode"),
+        CheckConstraint(_in("benchmark", BENCHMARKS), name="benchmark"),
+        CheckConstraint(_in("framework_version", BENCHMARK_FRAMEWORKS), name="framework_version"),
+        CheckConstraint(_in("source", EVIDENCE_SOURCES), name="source"),
+        CheckConstraint(
+            f"employer_size_band IS NULL OR {_in('employer_size_band', SIZE_BANDS)}", name="employer_size_band"
+        ),
+        CheckConstraint(f"route IS NULL OR {_in('route', ROUTES)}", name="route"),
+        CheckConstraint("duration_hours > 0 AND duration_hours <= 500", name="duration_hours"),
+        CheckConstraint("activity_type <> 'part_time_job' OR is_part_time_job", name="part_time_job"),
+        # Only placement evidence is tied to an application (and may outlive it).
+        CheckConstraint("application_id IS NULL OR source = 'placement'", name="application_source"),
+        ForeignKeyConstraint(
+            ["student_profile_id", "school_id"],
+            ["student_profile.id", "student_profile.school_id"],
+            name="fk_evidence_student_school",
+            ondelete="CASCADE",
+        ),
+        # The dashboard reads every column the rules need for one school from this index alone
+        # (evidence.RuleRow); measured by benchmarks/evidence_dashboard.py.
+        Index(
+            "ix_evidence_rules",
+            "school_id",
+            "date",
+            "student_profile_id",
+            "activity_type",
+            "duration_hours",
+            "delivery_mode",
+            "benchmark",
+            "criteria_met",
+            "framework_version",
+            "is_part_time_job",
+        ),
+        Index("ix_evidence_student_date", "student_profile_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_profile_id: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[int] = mapped_column(Integer)
+    activity_type: Mapped[str] = mapped_column(String(40))
+    date: Mapped[date] = mapped_column(Date)
+    duration_hours: Mapped[float] = mapped_column(Float)
+    delivery_mode: Mapped[str] = mapped_column(String(10))
+    employer_name: Mapped[str] = mapped_column(String(200))
+    employer_size_band: Mapped[str | None] = mapped_column(String(20))
+    route: Mapped[str | None] = mapped_column(String(30))
+    benchmark: Mapped[str] = mapped_column(String(3))
+    # Pipe list of the benchmark's checklist keys met (vocab.GB5_CRITERIA or vocab.GB6_CRITERIA), as in §7.4.
+    criteria_met: Mapped[str] = mapped_column(String(200), default="")
+    framework_version: Mapped[str] = mapped_column(String(4))
+    is_part_time_job: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(10), default="school")
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), unique=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    student: Mapped[StudentProfile] = relationship()
+    application: Mapped[Application | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def student_id(self) -> int:
+        """The key benchmarks.py groups records by."""
+        return self.student_profile_id
+
+    @property
+    def criteria_keys(self) -> set[str]:
+        return set(filter(None, (self.criteria_met or "").split("|")))
+
+    @property
+    def is_linked_to_placement(self) -> bool:
+        """Kept in step with its application: changed there, never by hand."""
+        return self.application_id is not None

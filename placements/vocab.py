@@ -121,6 +121,41 @@ MEANINGFUL_CRITERIA: dict[str, str] = {
     "reflection": "Time afterwards for the young person to reflect",
 }
 
+# The 2024 definition of a meaningful encounter with employers (GB5, domain.md §1.3): four of the keys above,
+# so an employer's feedback on a placement (MEANINGFUL_CRITERIA keys) reads against either checklist.
+GB5_CRITERIA: dict[str, str] = {
+    "purpose_shared": "A clear purpose, shared with the employer and the young person",
+    "learning_outcomes": "Underpinned by learning outcomes appropriate to the young person's needs",
+    "two_way_interaction": "Two-way interaction between the young person and the employer",
+    "reflection": "Time afterwards for the young person to reflect",
+}
+GB6_CRITERIA: dict[str, str] = MEANINGFUL_CRITERIA
+CRITERIA_BY_BENCHMARK: dict[str, dict[str, str]] = {"GB5": GB5_CRITERIA, "GB6": GB6_CRITERIA}
+
+# The seven as a careers leader ticks them for a group: which ones an encounter needs, and which only an
+# experience of a workplace, is in the label.
+EVIDENCE_CRITERIA: dict[str, str] = {
+    "purpose_shared": "A clear purpose, shared with the employer and the students",
+    "learning_outcomes": "Underpinned by learning outcomes for the students",
+    "two_way_interaction": "Two-way interaction with the employer (extensive, for an experience of a workplace)",
+    "range_of_people": "Met a range of different people from the workplace (experiences only)",
+    "employer_task": "A task set by the employer, or a piece of work for the workplace (experiences only)",
+    "employer_feedback": "The employer gave feedback on the students' work (experiences only)",
+    "reflection": "Time afterwards for the students to reflect",
+}
+
+BENCHMARKS: dict[str, str] = {
+    "GB5": "Benchmark 5: encounters with employers and employees",
+    "GB6": "Benchmark 6: experiences of workplaces",
+}
+BENCHMARK_FRAMEWORKS: dict[str, str] = {"2014": "2014 Gatsby Benchmarks", "2024": "2024 Gatsby Benchmarks"}
+
+# What a careers record can hold: the activities above, and a student's own part-time job, which the 2024
+# GB5 may count as an encounter and GB6 never counts (domain.md §1.3, §1.4). Not in §7.4's list.
+EVIDENCE_ACTIVITY_TYPES: dict[str, str] = ACTIVITY_TYPES | {"part_time_job": "Own part-time job"}
+EVIDENCE_BENCHMARK: dict[str, str] = ACTIVITY_BENCHMARK | {"part_time_job": "GB5"}
+EVIDENCE_SOURCES: dict[str, str] = {"school": "Recorded by the school", "placement": "A completed placement"}
+
 # Employers' liability compulsory insurance, or the legal basis for not needing it (domain.md §4.2).
 INSURANCE_BASES: dict[str, str] = {
     "insured": "We hold employers' liability insurance",

@@ -84,9 +84,24 @@ def _sample_arguments(app) -> dict[str, object]:
             "notification_id": _sample_notification(),
             # A previewed Year 7 round at the demo school, with the demo student's choices.
             "round_id": sample_round(db.session),
+            "evidence_id": _sample_evidence_id(),
             "token": "not-a-real-token",
             "filename": "app.css",
         }
+
+
+def _sample_evidence_id() -> int:
+    """A careers record entry for the demo student, made by the demo careers leader."""
+    from datetime import date
+
+    from placements import evidence
+
+    leader = db.session.scalar(select(User).where(User.email == "careers1@placements.example"))
+    student = db.session.scalar(select(User).where(User.email == "student1@placements.example"))
+    talk = evidence.Activity("employer_talk", date.today(), 1.0, "in_person", "Southwark Digital Studio")
+    (record,) = evidence.record_for_group([student.student_profile], talk, leader)
+    db.session.commit()
+    return record.id
 
 
 def _guarded_rules(app):

@@ -126,7 +126,7 @@ def test_year_out_of_range_is_refused():
 
 def test_gb6_checklist_has_the_seven_2024_criteria_and_gb5_the_four():
     assert len(set(b.GB6_CRITERIA)) == 7
-    assert set(b.GB5_CRITERIA) == {"purpose_shared", "learning_outcomes", "two_way_interaction", "reflection_done"}
+    assert set(b.GB5_CRITERIA) == {"purpose_shared", "learning_outcomes", "two_way_interaction", "reflection"}
     assert set(b.CRITERIA_LABELS) == set(b.GB5_CRITERIA) | set(b.GB6_CRITERIA)
 
 
@@ -148,6 +148,22 @@ def test_gb5_criteria_do_not_make_a_gb6_experience_meaningful():
 
 def test_criteria_may_be_any_iterable():
     assert b.is_meaningful(rec(criteria=list(b.GB5_CRITERIA)))
+
+
+def test_criteria_may_be_a_pipe_list_as_stored():
+    assert b.is_meaningful(rec(criteria="|".join(b.GB5_CRITERIA)))
+    assert not b.is_meaningful(rec(criteria="purpose_shared|learning_outcomes|two_way_interaction"))
+    assert not b.is_meaningful(rec(criteria=""))
+    assert b.is_meaningful(rec(criteria="", framework="2014"))
+
+
+def test_a_mixed_2014_and_2024_history_is_judged_record_by_record():
+    """A Year 11 student: one 2014 experience with no checklist (2024/25), one 2024 one (2025/26)."""
+    old = experience(date(2024, 11, 1), criteria=set(), framework="2014")
+    new = experience(date(2025, 11, 1))
+    incomplete = experience(date(2025, 12, 1), criteria=set(b.GB6_CRITERIA) - {"employer_feedback"})
+    result = status(pupil(nc_year=11), [old, new, incomplete])
+    assert (result.framework, result.gb6_by_16_count, result.gb6_by_16_met) == ("2024", 2, True)
 
 
 def test_non_meaningful_encounter_does_not_meet_gb5():
@@ -222,6 +238,12 @@ def test_gb6_by_18_deadline_is_the_end_of_year_13():
     assert status(pupil(nc_year=13), [in_year_12]).gb6_by_18_met is True
 
 
+@pytest.mark.parametrize(("when", "by_16", "by_18"), [(date(2025, 8, 31), 1, 0), (date(2025, 9, 1), 0, 1)])
+def test_an_experience_on_31_august_of_year_11_counts_by_16_and_on_1_september_by_18(when, by_16, by_18):
+    result = status(pupil(nc_year=12), [experience(when)])
+    assert (result.gb6_by_16_count, result.gb6_by_18_count) == (by_16, by_18)
+
+
 def test_gb6_by_16_is_missing_out_only_in_year_11():
     assert "gb6_by_16" in status(pupil(nc_year=11), []).missing_out
     assert "gb6_by_16" not in status(pupil(nc_year=10), []).missing_out
@@ -268,6 +290,11 @@ def test_key_stage_3_counts_years_7_to_9_across_academic_years():
     assert status(pupil(nc_year=10), years_7_to_9).ks3_hours == 15.0
 
 
+@pytest.mark.parametrize(("when", "ks3_hours"), [(date(2025, 8, 31), 25.0), (date(2025, 9, 1), 0.0)])
+def test_a_visit_on_31_august_of_year_9_is_key_stage_3_and_on_1_september_is_not(when, ks3_hours):
+    assert status(pupil(nc_year=10), [ks3(25, when=when)]).ks3_hours == ks3_hours
+
+
 def test_employer_talks_and_placements_are_not_key_stage_3_activities():
     talk = rec(hours=30, activity_type="employer_talk")
     placement = ks3(30, activity_type="work_experience_placement")
@@ -286,9 +313,7 @@ def test_key_stage_4_counts_in_person_and_hybrid_placements_in_years_10_and_11()
 
 
 def test_guarantee_hours_need_meaningful_records_unless_configured():
-    no_reflection = ks3(
-        25, activity_type="work_experience_placement", criteria=set(b.GB6_CRITERIA) - {"reflection_done"}
-    )
+    no_reflection = ks3(25, activity_type="work_experience_placement", criteria=set(b.GB6_CRITERIA) - {"reflection"})
     assert status(pupil(nc_year=10), [no_reflection]).ks4_hours == 0.0
     lenient = replace(CONFIG, guarantee_requires_meaningful=False)
     assert status(pupil(nc_year=10), [no_reflection], config=lenient).ks4_hours == 25.0
@@ -299,6 +324,59 @@ def test_guarantee_targets_are_configurable():
     placement = ks3(10, activity_type="work_experience_placement")
     assert status(pupil(nc_year=10), [placement], config=replace(CONFIG, ks4_target_hours=10)).ks4_met
     assert not status(pupil(nc_year=10), [placement]).ks4_met
+
+
+@pytest.mark.parametrize(
+    ("record", "record_nc", "stage"),
+    [
+        (ks3(3), 8, "ks3_guarantee"),
+        (ks3(3, "virtual", activity_type="virtual_work_experience"), 9, "ks3_guarantee"),  # counts, capped
+        (ks3(3), 10, None),  # a visit in Year 10 is no placement
+        (ks3(6, activity_type="work_experience_placement"), 10, "ks4_guarantee"),
+        (ks3(6, "virtual", activity_type="work_experience_placement"), 11, None),
+        (ks3(6, activity_type="work_experience_placement"), 12, None),
+        (ks3(6, is_part_time_job=True), 8, None),
+        (ks3(6, criteria={"purpose_shared"}), 8, None),
+        (rec(hours=6), 8, None),  # an employer talk
+    ],
+    ids=[
+        "visit-y8",
+        "virtual-y9",
+        "visit-y10",
+        "placement-y10",
+        "virtual-placement",
+        "placement-y12",
+        "job",
+        "not-meaningful",
+        "talk",
+    ],
+)
+def test_guarantee_stage_says_which_half_a_record_counts_toward(record, record_nc, stage):
+    assert b.guarantee_stage(record, record_nc) == stage
+
+
+def test_guarantee_stage_agrees_with_the_student_status():
+    records = [ks3(5, when=date(2023, 10, 1)), ks3(7, activity_type="work_experience_placement", when=date(2025, 3, 1))]
+    result = status(pupil(nc_year=11), records)
+    stages = [b.guarantee_stage(r, b.nc_year_at(11, YEAR, r.date)) for r in records]
+    assert stages == ["ks3_guarantee", "ks4_guarantee"]
+    assert (result.ks3_in_person_hours, result.ks4_hours) == (5.0, 7.0)
+
+
+def test_records_before_the_year_count_only_toward_gb6_and_the_guarantee():
+    """What counts_before_the_year lets a caller leave out changes nobody's status."""
+    last_year = date(2025, 3, 1)
+    kinds = [
+        rec(when=last_year),
+        rec(when=last_year, activity_type="part_time_job"),
+        experience(last_year),
+        rec(when=last_year, activity_type="workplace_visit", hours=10),  # a visit recorded as an encounter
+        ks3(10, when=last_year, activity_type="work_experience_placement"),
+    ]
+    assert [b.counts_before_the_year(r) for r in kinds] == [False, False, True, True, True]
+    for nc in b.YEAR_GROUPS:
+        kept = [r for r in kinds if b.counts_before_the_year(r)]
+        assert status(pupil(nc_year=nc), kinds) == status(pupil(nc_year=nc), kept)
 
 
 # --- mid-year joiners -----------------------------------------------------------------------------
@@ -436,3 +514,9 @@ def test_benchmarks_imports_only_the_standard_library():
 def test_vocabularies_agree_with_the_shared_ones():
     assert set(b.SEN_CODES) == set(vocab.SEN_PROVISION)
     assert tuple(b.YEAR_GROUPS) == vocab.YEAR_GROUPS
+    # The criteria keys are the ones placements, employers' feedback and evidence store.
+    assert tuple(vocab.GB5_CRITERIA) == b.GB5_CRITERIA
+    assert b.GB6_CRITERIA == tuple(vocab.GB6_CRITERIA) == tuple(vocab.EVIDENCE_CRITERIA)
+    assert set(b.ACTIVITY_TYPES) == set(vocab.EVIDENCE_ACTIVITY_TYPES) | b.OTHER_TYPES
+    assert set(b.DELIVERY_MODES) == set(vocab.DELIVERY_MODES)
+    assert {k for k, v in vocab.EVIDENCE_BENCHMARK.items() if v == "GB6"} == b.EXPERIENCE_TYPES

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from placements import accounts, seed
 from placements.access import PUBLIC, access_of
 from placements.extensions import db
-from placements.models import Application, Organisation, Placement, User
+from placements.models import Application, Evidence, Organisation, Placement, User
 from tests.browser.conftest import check, sign_in
 from tests.conftest import make_app
 from tests.round_helpers import sample_round
@@ -29,6 +29,7 @@ NOT_PAGES = {
     "static",
     "school.import_template",
     "school.export_students",
+    "careers_record.export_csv",
 }  # GET endpoints that are not HTML pages (CSV downloads)
 
 
@@ -81,6 +82,25 @@ def _round_id(role: str) -> int:
     return sample_round(db.session)
 
 
+def _evidence_id(role: str) -> int:
+    """A careers record entry the school recorded for one of its students: its change and delete pages apply."""
+    from datetime import date
+
+    from placements import evidence
+
+    leader = seed.demo_accounts(db.session)["careers_leader"]
+    student = db.session.get(User, _user_id(role))
+    found = db.session.scalar(
+        select(Evidence.id).where(Evidence.school_id == leader.school_id, Evidence.source == "school")
+    )
+    if found:
+        return found
+    talk = evidence.Activity("employer_talk", date.today(), 1.0, "in_person", "Southwark Digital Studio")
+    (record,) = evidence.record_for_group([student.student_profile], talk, leader)
+    db.session.commit()
+    return record.id
+
+
 # URL argument name -> a real value from the demo data for a role. Add one when a route needs it.
 ARGUMENTS: dict[str, Callable[[str], object]] = {
     "token": _set_password_token,
@@ -91,6 +111,7 @@ ARGUMENTS: dict[str, Callable[[str], object]] = {
     "application_id": _application_id,
     "action": _action,
     "round_id": _round_id,
+    "evidence_id": _evidence_id,
 }
 
 
