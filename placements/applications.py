@@ -348,17 +348,7 @@ def record_consent_for_offer(application: Application, actor: User, consent: Con
     if not workflow.needs_parental_consent(application.placement.delivery_mode):
         raise ApplicationError("Virtual placements need no parental consent.")
     _check_consent(application, consent)
-    application.consents.append(
-        ParentalConsent(
-            version=len(application.consents) + 1,
-            given_by=consent.given_by.strip(),
-            relationship_to_student=consent.relationship_to_student.strip(),
-            given_on=consent.given_on,
-            method=consent.method,
-            risk_findings_shared=consent.risk_findings_shared,
-            recorded_by_id=actor.id,
-        )
-    )
+    _add_consent(application, consent, actor)
     application.events.append(
         ApplicationEvent(
             actor_id=actor.id, action="record_consent", from_status=application.status, to_status=application.status
@@ -427,6 +417,21 @@ def _check_feedback(feedback: Feedback | None) -> None:
         raise ApplicationError("Enter the hours the student attended, between 0 and 500.")
 
 
+def _add_consent(application: Application, consent: Consent, actor: User) -> None:
+    """The next version of the application's parental consent."""
+    application.consents.append(
+        ParentalConsent(
+            version=len(application.consents) + 1,
+            given_by=consent.given_by.strip(),
+            relationship_to_student=consent.relationship_to_student.strip(),
+            given_on=consent.given_on,
+            method=consent.method,
+            risk_findings_shared=consent.risk_findings_shared,
+            recorded_by_id=actor.id,
+        )
+    )
+
+
 def _record(application, actor, action, old, new, note, consent, feedback) -> None:
     note = note.strip() if note else None
     if action in {"return", "decline"}:
@@ -434,17 +439,7 @@ def _record(application, actor, action, old, new, note, consent, feedback) -> No
     if new == "cancelled":
         application.cancel_reason = note
     if consent is not None and action == "record_consent":
-        application.consents.append(
-            ParentalConsent(
-                version=len(application.consents) + 1,
-                given_by=consent.given_by.strip(),
-                relationship_to_student=consent.relationship_to_student.strip(),
-                given_on=consent.given_on,
-                method=consent.method,
-                risk_findings_shared=consent.risk_findings_shared,
-                recorded_by_id=actor.id,
-            )
-        )
+        _add_consent(application, consent, actor)
     if feedback is not None and action == "complete":
         application.feedback = feedback.text.strip()
         application.criteria_met = "|".join(sorted(feedback.criteria))

@@ -77,10 +77,10 @@ def server(tmp_path_factory):
         db.engine.dispose()
 
 
-def sign_in(page, server: LiveServer, role: str) -> None:
-    """Sign in through the real form as the demo account for a role."""
+def sign_in(page, server: LiveServer, role_or_email: str) -> None:
+    """Sign in through the real form as the demo account for a role, or as any account with TEST_PASSWORD."""
     page.goto(server.url + "/login")
-    page.get_by_label("Email address").fill(DEMO_EMAILS[role])
+    page.get_by_label("Email address").fill(DEMO_EMAILS.get(role_or_email, role_or_email))
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Sign in").click()
     # hx-boost submits the form by fetch and pushes the URL it was redirected to.

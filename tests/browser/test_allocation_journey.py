@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -23,7 +22,7 @@ from placements.extensions import db
 from placements.models import Application, StudentProfile, User
 from tests.application_helpers import student_ids
 from tests.browser.conftest import check, sign_in
-from tests.conftest import TEST_PASSWORD, give_password
+from tests.conftest import give_password
 from tests.discover_helpers import add_placement
 
 pytestmark = [pytest.mark.browser]
@@ -64,14 +63,6 @@ def cohort(server):
     return placements, students
 
 
-def sign_in_as(page, server, email: str) -> None:
-    page.goto(server.url + "/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
-
-
 def test_a_round_from_opening_to_offers(server, new_context, axe, cohort):
     placements, students = cohort
     (first_id, first_email, _), (second_id, second_email, _), (third_id, third_email, third_name) = students
@@ -109,7 +100,7 @@ def test_a_round_from_opening_to_offers(server, new_context, axe, cohort):
     rankings = {first_email: (STUDIO, ONLINE), second_email: (STUDIO, ONLINE), third_email: (ONLINE,)}
     for n, (email, choices) in enumerate(rankings.items()):
         student = new_context().new_page()
-        sign_in_as(student, server, email)
+        sign_in(student, server, email)
         student.goto(server.url + "/student/")
         student.get_by_role("link", name=ROUND).click()
         expect(student.get_by_role("heading", level=1)).to_have_text(ROUND)
@@ -187,7 +178,7 @@ def test_a_round_from_opening_to_offers(server, new_context, axe, cohort):
 
     # 6. The students read their results, in their own wording.
     third = new_context().new_page()
-    sign_in_as(third, server, third_email)
+    sign_in(third, server, third_email)
     third.goto(server.url + "/student/")
     third.get_by_role("link", name=ROUND).click()
     result = third.locator("#round-result")
@@ -198,6 +189,6 @@ def test_a_round_from_opening_to_offers(server, new_context, axe, cohort):
     expect(third.get_by_role("heading", level=1)).to_have_text(f"Your application to {WORKSHOP}")
 
     first = new_context().new_page()
-    sign_in_as(first, server, first_email)
+    sign_in(first, server, first_email)
     first.goto(round_url.replace("/school/rounds/", "/student/rounds/"))
     expect(first.locator("#round-result")).to_contain_text(re.compile(r"You were placed at your (1st|2nd) choice"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -22,7 +21,7 @@ from placements.extensions import db
 from placements.models import Application, Placement, User
 from tests.application_helpers import make_application, student_ids
 from tests.browser.conftest import check, sign_in
-from tests.conftest import TEST_PASSWORD, give_password
+from tests.conftest import give_password
 from tests.discover_helpers import add_placement
 
 pytestmark = [pytest.mark.browser]
@@ -33,14 +32,6 @@ ALL_YEARS = (7, 8, 9, 10, 11, 12, 13)
 def accessible(page, axe, where: str) -> None:
     problems = check(page, axe, where)
     assert not problems, "\n".join(problems)
-
-
-def sign_in_as(page, server, email: str) -> None:
-    page.goto(server.url + "/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
 
 
 def names(server, user_id: int) -> tuple[str, str, str]:
@@ -176,7 +167,7 @@ def test_a_withdrawal_offers_the_place_to_the_waiting_list(server, new_context, 
 
     # The first student on the waiting list is told, and accepts.
     waiting = new_context().new_page()
-    sign_in_as(waiting, server, waiting_email)
+    sign_in(waiting, server, waiting_email)
     nav = waiting.get_by_role("navigation", name="Main")
     nav.get_by_role("link", name=re.compile(r"^Notifications \(\d+ unread\)")).click()
     message = f"A place came free on {title}: you have been offered it."
