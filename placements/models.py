@@ -386,7 +386,9 @@ class Placement(db.Model):
 
 # The candidate prefilter of search.candidates, answered from the index alone: virtual placements by
 # mode, in-person and hybrid ones by mode and a latitude range (the bounding box), then every column the
-# open-placement filters and the matcher read. Measured by benchmarks/recommend_page.py.
+# open-placement filters and the matcher read, and the id last: SQLite keeps the rowid (the id) in
+# every index anyway, PostgreSQL only when asked, and without it a PostgreSQL plan reads the table.
+# Measured by benchmarks/recommend_page.py.
 Index(
     "ix_placement_reach",
     Placement.delivery_mode,
@@ -401,15 +403,20 @@ Index(
     Placement.route,
     Placement.start_date,
     Placement.created_at,
+    Placement.id,
 )
 
 
 class PlacementAdjustment(db.Model):
     """An accessibility adjustment a placement offers (vocab.ACCESS_FEATURES, as student needs use)."""
 
+    # The primary key answers "does this placement offer X"; ix_placement_adjustment_feature_placement_id
+    # answers "which placements offer X" (a search's access filter, a student's must-haves) from the
+    # index alone.
+    __table_args__ = (Index("ix_placement_adjustment_feature_placement_id", "feature", "placement_id"),)
+
     placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), primary_key=True)
-    # Indexed on its own for the matcher's "offers step-free access" filter.
-    feature: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    feature: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class Application(db.Model):

@@ -5,7 +5,7 @@ Bad input never raises: `parse` returns the filters it could read plus {field: m
 for the rest, and the caller shows the messages next to whatever results the good filters give.
 
 Queries stay constant in number whatever the number of results: candidates come back as light rows
-(only the columns the matcher and the sorts need, and a flag for each adjustment the matcher reads) in
+(only the columns the matcher and the sorts need, and a bitmask of the adjustments the matcher reads) in
 one query, and the page people see in one query plus one for its adjustments.
 """
 
@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import geo, matching, vocab
@@ -330,38 +330,46 @@ def candidates(
     branches: alternatives (like `reach`'s), run as one UNION ALL of a SELECT per branch, so each walks
     its own range of ix_placement_reach from the index alone (an OR of them made SQLite look up every
     matching row in the table: MULTI-INDEX OR). They must not overlap.
-    required: adjustments every placement must offer (one EXISTS on placement_adjustment's primary key
-    each); they are in every row's adjustment_features without being fetched.
-    features: other adjustments the matcher reads: one EXISTS column each, so still one row a placement.
+    required: adjustments every placement must offer (one EXISTS each); they are in every row's
+    adjustment_features without being fetched.
+    features: other adjustments the matcher reads: one column, the bitmask of those a placement offers,
+    from a correlated subquery on placement_adjustment's primary key. It runs only for the rows that
+    pass every other condition, where an EXISTS column per feature let PostgreSQL hash every
+    placement's row for that feature (a hashed SubPlan) whatever the number of candidates.
+
+    The rows come back through the session's connection as plain Core rows: through Session.execute
+    the ORM would build each row itself, which took longer than the query for a few thousand rows.
+    There is nothing to flush first: the callers only read.
     """
     required = sorted(set(required))
     features = sorted(set(features) - set(required))
-    offered = [
-        exists()
-        .where(PlacementAdjustment.placement_id == Placement.id, PlacementAdjustment.feature == feature)
-        .label(f"offers_{i}")
-        for i, feature in enumerate(features)
-    ]
+    columns: list[ColumnElement[Any]] = list(CANDIDATE_COLUMNS)
+    if features:
+        bits = {feature: 1 << i for i, feature in enumerate(features)}
+        columns.append(
+            select(func.sum(case(bits, value=PlacementAdjustment.feature)))
+            .where(PlacementAdjustment.placement_id == Placement.id, PlacementAdjustment.feature.in_(features))
+            .scalar_subquery()
+            .label("offered")
+        )
     where = [*conditions, *offers_all(required)]
-    selects = [select(*CANDIDATE_COLUMNS, *offered).where(*where, branch) for branch in branches] or [
-        select(*CANDIDATE_COLUMNS, *offered).where(*where)
-    ]
+    selects = [select(*columns).where(*where, branch) for branch in branches] or [select(*columns).where(*where)]
     statement = selects[0] if len(selects) == 1 else union_all(*selects)
-    rows = db.session.execute(statement).all()
+    rows = db.session.connection().execute(statement).all()
     base = frozenset(required)
     width = len(CANDIDATE_COLUMNS)
     years: dict[int, frozenset[int]] = {}
-    sets: dict[tuple, frozenset[str]] = {}
+    sets: dict[int, frozenset[str]] = {}
     out = []
     for row in rows:
         mask = row[5] or 0
         year_groups = years.get(mask)
         if year_groups is None:
             year_groups = years[mask] = frozenset(y for y in vocab.YEAR_GROUPS if mask >> y & 1)
-        flags = tuple(row[width:])
-        got = sets.get(flags)
+        offered = (row[width] or 0) if features else 0  # SUM of no rows is NULL
+        got = sets.get(offered)
         if got is None:
-            got = sets[flags] = base | {f for f, flag in zip(features, flags, strict=True) if flag}
+            got = sets[offered] = base | {f for i, f in enumerate(features) if offered >> i & 1}
         out.append(Candidate(row, year_groups, got))
     return out
 

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from placements import onboarding
+from placements import accounts, onboarding
 from placements.extensions import db
-from placements.models import OutboxMessage, School, StudentProfile, User
-from tests.conftest import TEST_PASSWORD, give_password
+from placements.models import AccountToken, OutboxMessage, School, StudentProfile, User
+from tests.conftest import TEST_PASSWORD, give_password, link_from_outbox
 
 HEADER = [
     "UPN",
@@ -170,6 +170,60 @@ def test_import_creates_students_invites_those_with_an_email_and_shows_preferred
         assert three.user.email is None and three.user.password_hash is None
         mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "pupil2@school.example"))
         assert "/password/" in mail.body and "Hello Pref2" in mail.body
+
+
+def test_every_invited_student_gets_their_own_working_one_time_link(client, auth, app, uploads):
+    auth.login("careers_leader")
+    rows = [student(n) for n in range(1, 8)] + [student(8, Email="")]
+    upload(client, csv_bytes(rows))
+    assert commit(client).status_code == 302
+    with app.app_context():
+        invited = db.session.execute(
+            select(User.id, User.email, User.first_name).where(User.email.like("pupil%@school.example"))
+        ).all()
+        tokens = db.session.execute(
+            select(AccountToken.user_id, AccountToken.purpose, AccountToken.used_at, AccountToken.expires_at).where(
+                AccountToken.user_id.in_([user.id for user in invited])
+            )
+        ).all()
+        mails = {
+            m.recipient: m
+            for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient.like("pupil%")))
+        }
+    assert sorted(email for _, email, _ in invited) == sorted(f"pupil{n}@school.example" for n in range(1, 8))
+    assert sorted(user_id for user_id, *_ in tokens) == sorted(user.id for user in invited)  # one each
+    assert {(purpose, used_at) for _, purpose, used_at, _ in tokens} == {(accounts.SET_PASSWORD, None)}
+    assert len({expires_at for *_, expires_at in tokens}) == 1
+    assert set(mails) == {email for _, email, _ in invited}
+    links = {email: link_from_outbox(mails[email].body) for _, email, _ in invited}
+    assert len(set(links.values())) == len(links)
+    for _, email, first_name in invited:
+        assert mails[email].subject == "Set up your Placements account"
+        assert f"Hello {first_name}," in mails[email].body
+    client.post("/logout")
+    page = client.get(links["pupil5@school.example"])
+    assert page.status_code == 200 and "Choose a password" in page.text
+    assert client.get("/password/" + "x" * 43).status_code == 404
+
+
+def test_a_constraint_hit_while_committing_leaves_nothing_behind(client, auth, app, uploads, monkeypatch):
+    """All or nothing: here the set-password tokens clash, after the users and profiles were written."""
+    auth.login("careers_leader")
+    upload(client, csv_bytes([student(1), student(2), student(3, Email="")]))
+    with app.app_context():
+        tokens_before = db.session.scalar(select(func.count()).select_from(AccountToken))
+    before = counts(app)
+    monkeypatch.setattr(accounts, "_hash", lambda token: "0" * 64)
+    failed = commit(client)
+    assert failed.status_code == 302 and failed.headers["Location"].endswith("/school/students/import/preview")
+    assert "Nothing was saved" in client.get("/school/students/import/preview").text
+    assert counts(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AccountToken)) == tokens_before
+        assert profile_by_upn(upn(1)) is None
+    monkeypatch.undo()
+    assert commit(client).status_code == 302  # the upload is still there: the same file goes in
+    assert counts(app) == (before[0] + 3, before[1] + 3, before[2] + 2)
 
 
 def test_preview_lists_every_problem_and_nothing_can_be_committed(client, auth, app, uploads):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
+from placements import geo, search
 from placements.extensions import db
 from placements.models import AuditEvent, StudentProfile, User
 from tests.conftest import DEMO_EMAILS, AuthActions, give_password, make_app, reset_database
@@ -275,3 +278,36 @@ def test_queries_per_page_do_not_grow_with_the_number_of_candidates(app, client,
     for n in range(50, 60):
         add_placement(app, f"Placement {n}", start_in=20 + n)
     assert count(URL)[0] == off_few
+
+
+def test_candidates_carry_exactly_the_adjustments_the_matcher_reads(app):
+    """Each must-have is offered by every candidate; of the preferred ones, exactly those each offers."""
+    clear_placements(app)
+    preferred = ("quiet_space", "bsl_available", "pre_visit_offered")
+    offers = {
+        "None of them": ("step_free_access", "accessible_toilet"),
+        "The first": ("step_free_access", "quiet_space"),
+        "The last two": ("step_free_access", "bsl_available", "pre_visit_offered", "job_coach_welcome"),
+        "All of them": ("step_free_access", *preferred),
+        "Not step-free": preferred,
+    }
+    ids = {add_placement(app, title, features=features): title for title, features in offers.items()}
+    ids[add_placement(app, "Online", mode="virtual", features=("step_free_access", "bsl_available"))] = "Online"
+    offers["Online"] = ("step_free_access", "bsl_available")
+    ids[add_placement(app, "In Leeds", postcode="LS1 4DY", features=preferred)] = "In Leeds"
+    with app.test_request_context():
+        school = geo.lookup("SE5 8UH")
+        rows = search.candidates(
+            search.open_conditions(date.today()),
+            branches=search.reach(school.lat, school.lon, 10),
+            required={"step_free_access"},
+            features={"step_free_access", *preferred},  # a must-have is not also fetched as preferred
+        )
+        everywhere = search.candidates(search.open_conditions(date.today()), features=preferred)
+    got = {ids[c.id]: c.adjustment_features for c in rows}
+    read = {"step_free_access", *preferred}
+    assert got == {title: read & set(f) for title, f in offers.items() if title != "Not step-free"}
+    offers["In Leeds"] = preferred
+    assert {ids[c.id]: c.adjustment_features for c in everywhere} == {
+        title: set(preferred) & set(f) for title, f in offers.items()
+    }
