@@ -364,6 +364,29 @@ def _check_consent_recorded(application: Application) -> None:
         )
 
 
+def cancel_for_leavers(user_ids: list[int], actor: User) -> int:
+    """Cancel the open applications of students who have left the school, freeing their places for the
+    waiting lists. Each in its own transaction (committed here), after the import that marked them:
+    an application someone else moved meanwhile is left for the careers leader to see."""
+    if not user_ids:
+        return 0
+    ids = db.session.scalars(
+        select(Application.id)
+        .join(StudentProfile, StudentProfile.id == Application.student_profile_id)
+        .where(StudentProfile.user_id.in_(user_ids), Application.status.in_(workflow.OPEN_STATUSES))
+    ).all()
+    cancelled = 0
+    for application_id in ids:
+        application = db.session.get(Application, application_id)
+        try:
+            transition(application, "cancel", actor, note="The student has left the school.")
+            db.session.commit()
+            cancelled += 1
+        except ApplicationError:
+            pass  # already rolled back
+    return cancelled
+
+
 # --- internals ------------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from . import accounts, csv_safety, htmx, onboarding
+from . import accounts, applications, csv_safety, htmx, onboarding
 from .access import roles
 from .admin import email_taken
 from .extensions import db
@@ -104,13 +104,13 @@ def new_student():
 @staff_only
 def student(user_id: int):
     student = get_student(user_id)
-    applications = db.session.scalars(
+    student_applications = db.session.scalars(
         select(Application)
         .where(Application.student_profile_id == student.student_profile.id)
         .options(joinedload(Application.placement).joinedload(Placement.organisation))
         .order_by(Application.submitted_at.desc(), Application.id.desc())
     ).all()
-    return render_template("school/student.html", student=student, applications=applications)
+    return render_template("school/student.html", student=student, applications=student_applications)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,11 +346,18 @@ def commit_import():
         return redirect(url_for("school.preview_import"))
     path.unlink(missing_ok=True)
     session.pop(SESSION_KEY, None)
+    if form.leavers.data == "leave":
+        done["applications_cancelled"] = applications.cancel_for_leavers([s.user_id for s in plan.absent], current_user)
     current_app.logger.info("student import for school %s: %s", current_user.school_id, done)
     flash(
         f"Imported: {done['new']} new, {done['updated']} updated, {done['unchanged']} unchanged, "
         f"{done['leavers']} marked as leavers. {done['invited']} set-password emails sent; "
-        f"{done['without_email']} new students have no email yet and cannot sign in until you add one.",
+        f"{done['without_email']} new students have no email yet and cannot sign in until you add one."
+        + (
+            f" {done['applications_cancelled']} open applications of leavers were cancelled."
+            if done.get("applications_cancelled")
+            else ""
+        ),
         "success",
     )
     return redirect(url_for("school.home"))

@@ -15,8 +15,10 @@ from werkzeug.test import encode_multipart
 
 from placements import accounts, onboarding
 from placements.extensions import db
-from placements.models import AccountToken, OutboxMessage, School, StudentProfile, User
+from placements.models import AccountToken, Application, OutboxMessage, School, StudentProfile, User
+from tests.application_helpers import make_application, student_ids
 from tests.conftest import TEST_PASSWORD, give_password, link_from_outbox
+from tests.discover_helpers import add_placement
 
 HEADER = [
     "UPN",
@@ -460,3 +462,27 @@ def test_only_careers_leaders_can_import(client, auth, role, uploads):
     for path in ("/school/students/import", "/school/students/import/preview", "/school/students.csv"):
         assert client.get(path).status_code == 403
     assert upload(client, csv_bytes([student(1)])).status_code == 403
+
+
+def test_leavers_open_applications_are_cancelled_and_their_places_offered_on(client, auth, app, uploads):
+    placement_id = add_placement(app, "One place", years=(7, 8, 9, 10, 11, 12, 13), capacity=1)
+    (other_school_student,) = student_ids(app, school_urn="999002")
+    waiting = make_application(app, other_school_student, placement_id, "waitlisted")
+    (leaving_student,) = student_ids(app)  # a demo student, absent from the file below
+    holding = make_application(app, leaving_student, placement_id, "confirmed")
+    auth.login("careers_leader")
+    upload(client, csv_bytes([student(1)]))
+    response = commit(client, leavers="leave")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Application, holding).status == "cancelled"
+        assert db.session.get(Application, holding).cancel_reason == "The student has left the school."
+        assert db.session.get(Application, waiting).status == "offered"
+        still_open = db.session.scalar(
+            select(func.count())
+            .select_from(Application)
+            .join(StudentProfile)
+            .where(StudentProfile.left_at.is_not(None), Application.status.in_(["submitted", "with_employer"]))
+        )
+        assert still_open == 0
+    assert "open applications of leavers were cancelled" in client.get("/school/").text
