@@ -14,7 +14,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import geo, vocab, workflow
+from . import evidence, geo, vocab, workflow
 from .models import (
     Application,
     ApplicationEvent,
@@ -179,8 +179,34 @@ def demo(session: Session) -> bool:
             session.add(_student(rng, school, number, year_group=7 + n % 7, districts=districts))
     session.flush()
     _applications(session)
+    _evidence(session, today)
     session.commit()
     return True
+
+
+# Careers activities the first school has recorded, so its careers record and dashboard have something to
+# show: (year group, activity type, delivery mode, hours, days ago, criteria met, students left out as absent).
+DEMO_EVIDENCE = [
+    (10, "employer_talk", "in_person", 1.0, 21, tuple(vocab.GB5_CRITERIA), 2),
+    (9, "workplace_visit", "in_person", 5.0, 14, tuple(vocab.GB6_CRITERIA), 1),
+    (11, "virtual_work_experience", "virtual", 6.0, 7, ("purpose_shared", "two_way_interaction", "employer_task"), 0),
+]
+
+
+def _evidence(session: Session, today: date) -> None:
+    """Group records written through evidence.py, as a careers leader records them."""
+    school = session.scalar(select(School).where(School.urn == SCHOOLS[0][0]))
+    leader = session.scalar(select(User).where(User.school_id == school.id, User.role == "careers_leader"))
+    employer = session.scalar(select(Organisation).where(Organisation.name == EMPLOYERS[0][0]))
+    for year, kind, mode, hours, days_ago, criteria, absent in DEMO_EVIDENCE:
+        when = today - timedelta(days=days_ago)
+        group = evidence.current_students(school.id, year_group=year)[absent:]
+        if not group:
+            continue
+        activity = evidence.Activity(
+            kind, when, hours, mode, employer.name, employer.size_band, employer.route, frozenset(criteria)
+        )
+        evidence.record_for_group(group, activity, leader)
 
 
 # The first school's first students have applied, so every dashboard has something in each state.

@@ -173,6 +173,16 @@ def test_update_and_delete_are_audited_without_content(app):
 # --- evidence.py: completed placements -------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def no_demo_evidence(app):
+    """These tests count records from a known start: without the demo school's recorded activities
+    (and their audit rows)."""
+    with app.app_context():
+        db.session.execute(delete(Evidence))
+        db.session.execute(delete(AuditEvent).where(AuditEvent.object_type == "Evidence"))
+        db.session.commit()
+
+
 @pytest.fixture
 def visit_id(app):
     return add_placement(app, "Studio visit", activity="workplace_visit", years=(7, 8, 9, 10, 11, 12, 13))
