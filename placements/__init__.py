@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import (
     access,
@@ -44,8 +45,17 @@ def database_url(url: str | None) -> str | None:
     return url
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` capped at the largest INTEGER PostgreSQL stores."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Ids in URLs fit the database's 32-bit integers: a longer number is a 404, not an overflow error.
+    app.url_map.converters["int"] = DatabaseIdConverter
     env = os.environ
     app.config.from_mapping(
         ENV_NAME=env.get("PLACEMENTS_ENV", "development"),
@@ -131,6 +141,12 @@ def _harden(app: Flask) -> None:
         # Behind a TLS proxy: trust exactly that many X-Forwarded-* hops, so the rate limiter keys on
         # the real client address and url_for builds https links (ASVS 15.3.4).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    hosts = os.environ.get("TRUSTED_HOSTS")
-    if hosts:
-        app.config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
+    # Emails carry links built from the request's Host header: without a list of our own host names,
+    # anyone could send a request that puts their site into another user's email.
+    hosts = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if not hosts:
+        raise RuntimeError(
+            "TRUSTED_HOSTS must list the host names the app answers to in production, e.g. "
+            "TRUSTED_HOSTS=placements.example.org"
+        )
+    app.config["TRUSTED_HOSTS"] = hosts

@@ -210,6 +210,13 @@ def _problem(application: Application, action: str) -> str | None:
 # --- pages ------------------------------------------------------------------------------------------------
 
 
+@bp.before_request
+def _approved_organisations_only():
+    """A rejected (or suspended) organisation keeps its sign-in but sees no applicants."""
+    if current_user.is_authenticated and current_user.role == "employer" and not current_user.organisation.is_approved:
+        abort(403)
+
+
 @bp.get("/placement/<int:placement_id>")
 @employer_only
 def for_placement(placement_id: int):

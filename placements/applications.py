@@ -87,6 +87,8 @@ def get_for_employer(application_id: int, user: User) -> Application:
     if (
         application is None
         or application.placement.organisation_id != user.organisation_id
+        # A rejected (or suspended) organisation keeps its account but sees no applicants.
+        or not application.placement.organisation.is_approved
         or not workflow.visible_to_employer(application.status, (e.to_status for e in application.events))
     ):
         abort(404)
@@ -119,14 +121,21 @@ class ApplicantView:
     year_group: int
     answer: str | None
     shared_needs: list[str] | None
+    # The student shared needs, but the application has ended: the employer no longer needs them.
+    needs_withdrawn: bool = False
 
 
 def applicant_view(application: Application, viewer: User, *, audit: bool = True) -> ApplicantView:
-    """What the employer sees; every showing of shared needs is audited (who, which application, when)."""
+    """What the employer sees; every showing of shared needs is audited (who, which application, when).
+
+    Shared needs are shown only while the application is open: what the student shared when applying,
+    never needs recorded since."""
     student = application.student
     needs = None
-    if application.share_needs:
-        needs = [vocab.ACCESS_FEATURES[n.feature] for n in student.needs if n.feature in vocab.ACCESS_FEATURES]
+    ended = application.status not in workflow.OPEN_STATUSES
+    if application.share_needs and not ended:
+        keys = filter(None, (application.shared_needs or "").split("|"))
+        needs = [vocab.ACCESS_FEATURES[key] for key in keys if key in vocab.ACCESS_FEATURES]
         if audit:
             accounts.audit(viewer, "application.view_shared_needs", application)
     return ApplicantView(
@@ -135,7 +144,15 @@ def applicant_view(application: Application, viewer: User, *, audit: bool = True
         year_group=student.year_group,
         answer=application.answer,
         shared_needs=needs,
+        needs_withdrawn=application.share_needs and ended,
     )
+
+
+def set_sharing(application: Application, share: bool) -> None:
+    """The student's choice to share their access needs with this employer, and the needs shared now."""
+    features = [n.feature for n in application.student.needs] if share else []
+    application.share_needs = bool(features)
+    application.shared_needs = "|".join(features) or None
 
 
 def counts_by_placement(placement_ids: list[int]) -> dict[int, int]:
@@ -165,7 +182,7 @@ def apply(
     profile = student.student_profile
     if profile is None or profile.is_leaver:
         raise ApplicationError("Only current students can apply.")
-    if not placement.is_open:
+    if not placement.is_open or not placement.organisation.is_approved:
         raise ApplicationError("This placement is not taking applications.")
     if profile.year_group not in placement.year_groups:
         raise ApplicationError(f"This placement is not open to Year {profile.year_group}.")
@@ -175,9 +192,9 @@ def apply(
         student=profile,
         placement=placement,
         answer=answer or None,
-        share_needs=share_needs,
         status="submitted",
     )
+    set_sharing(application, share_needs)
     application.events.append(ApplicationEvent(actor_id=student.id, action="submit", to_status="submitted"))
     db.session.add(application)
     try:

@@ -360,7 +360,7 @@ def _resubmit(application: Application):
     problem = None
     if request.method == "POST" and form.validate_on_submit():
         application.answer = form.answer.data or None
-        application.share_needs = bool(needs) and form.share_needs.data
+        applications.set_sharing(application, bool(needs) and form.share_needs.data)
         try:
             applications.transition(application, "resubmit", current_user)
             db.session.commit()

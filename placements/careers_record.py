@@ -23,6 +23,7 @@ from .access import roles
 from .extensions import db
 from .forms import ConfirmForm, EvidenceForm, GroupEvidenceForm, status
 from .models import Evidence, StudentProfile, User
+from .numbers import whole_number
 from .pagination import Page, paginate, requested_page
 from .school import get_student
 
@@ -54,7 +55,7 @@ def requested_year() -> int:
     """?year= when it is one of the offered academic years, else the current one."""
     raw = request.args.get("year", "")
     years = offered_years()
-    return int(raw) if raw.isdigit() and int(raw) in years else years[0]
+    return year if (year := whole_number(raw)) in years else years[0]
 
 
 def measure_labels(config: benchmarks.BenchmarkConfig, framework: str) -> dict[str, str]:
@@ -165,12 +166,12 @@ def parse_group(raw: str) -> tuple[str, str, list[StudentProfile]] | None:
     None when it names no group of this school's current students."""
     kind, _, value = (raw or "").partition(":")
     school_id = current_user.school_id
-    if kind == "year" and value.isdigit() and int(value) in vocab.YEAR_GROUPS:
+    if kind == "year" and whole_number(value) in vocab.YEAR_GROUPS:
         return raw, f"Year {value}", evidence.current_students(school_id, year_group=int(value))
     if kind == "form" and value and len(value) <= 20:
         students = evidence.current_students(school_id, form=value)
         return (raw, f"Form {value}", students) if students else None
-    if kind == "student" and value.isdigit() and len(value) < 10:
+    if kind == "student" and whole_number(value) is not None:
         students = evidence.current_students(school_id, user_id=int(value))
         return (raw, students[0].user.full_name, students) if students else None
     return None
@@ -250,7 +251,7 @@ def records():
         .order_by(Evidence.date.desc(), User.last_name, User.first_name, Evidence.id)
     )
     shift = evidence.current_academic_year() - year
-    if year_group.isdigit() and int(year_group) in vocab.YEAR_GROUPS:
+    if whole_number(year_group) in vocab.YEAR_GROUPS:
         query = query.where(StudentProfile.year_group == int(year_group) + shift)
     page = paginate(query)
     return htmx.render(

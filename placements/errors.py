@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from . import htmx
 from .extensions import db
@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, SecurityError):
+            # A Host not in TRUSTED_HOSTS: no URLs can be built for it, so no page either.
+            return make_response("Unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"})
         if error.code == 429:
             current_app.logger.warning("rate limit hit on %s from %s", request.path, request.remote_addr)
         return render_error(error.code)

@@ -27,6 +27,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import geo, passwords, vocab
+from .numbers import is_digits
 
 
 def status(form: FlaskForm) -> int:
@@ -145,7 +146,7 @@ class SchoolForm(FlaskForm):
     postcode = PostcodeField("Postcode", render_kw={"autocomplete": "postal-code"})
 
     def validate_urn(self, field) -> None:
-        if not (field.data or "").isdigit():
+        if not is_digits(field.data):
             raise ValidationError("A URN has 6 digits.")
 
 

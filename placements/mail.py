@@ -23,6 +23,8 @@ def send_many(messages: Sequence[tuple[str, str, str]]) -> None:
     transaction), or every message over one SMTP connection."""
     if not messages:
         return
+    # One line, whatever a placement title or name contains: a line break in a header is refused.
+    messages = [(recipient, " ".join(subject.split())[:200], body) for recipient, subject, body in messages]
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         # Core, not ORM objects: a bulk import's 2,000 invitations in one executemany.

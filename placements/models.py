@@ -449,6 +449,9 @@ class Application(db.Model):
     answer: Mapped[str | None] = mapped_column(Text)
     # Off by default: the student chooses to tell this employer their access needs (domain.md §6).
     share_needs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What was shared (pipe list of vocab.ACCESS_FEATURES keys), as the student saw it when they applied or
+    # sent the application again: a need recorded later is not shared without asking them.
+    shared_needs: Mapped[str | None] = mapped_column(String(500))
     # The school's latest comment to the student (returned or declined); employers never see it.
     school_comment: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)

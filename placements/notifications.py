@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from .access import signed_in
 from .extensions import db
 from .models import Notification, utcnow
+from .numbers import whole_number
 from .pagination import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -56,7 +57,7 @@ def _own(notification_id: int) -> Notification:
 def _back_to_list():
     """Back to the page of the list the form was on (a bad number is simply dropped)."""
     raw = request.form.get("page", "")
-    page = int(raw) if raw.isdigit() and len(raw) < 7 and int(raw) > 1 else None
+    page = number if (number := whole_number(raw, max_digits=6)) and number > 1 else None
     return redirect(url_for("notifications.index", page=page), 303)
 
 

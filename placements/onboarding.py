@@ -21,6 +21,8 @@ from typing import IO, Any
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from .numbers import is_digits, whole_number
+
 MAX_STUDENT_ROWS = 5_000  # the largest English secondary schools have about 3,500 students
 UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")  # a letter, 11 digits, a digit (or a letter if temporary)
 YEAR_RE = re.compile(r"^(?:y|yr|year)?\s*0?([0-9]{1,2})$")
@@ -386,7 +388,7 @@ def is_secondary(phase: str, type_group: str, type_name: str, high_age: str) -> 
     if phase in SECONDARY_PHASES:
         return True
     special = type_group == "Special schools" or "special" in type_name.lower()
-    return special and high_age.strip().isdigit() and int(high_age) >= 14
+    return special and (whole_number(high_age) or 0) >= 14
 
 
 def _gias_record(get: Callable[[str], str], today: date) -> SchoolRecord | str:
@@ -409,7 +411,7 @@ def _gias_record(get: Callable[[str], str], today: date) -> SchoolRecord | str:
     ):
         return f"phase {get('PhaseOfEducation (name)') or 'missing'}"
     urn = get("URN")
-    if not (len(urn) == 6 and urn.isdigit()):
+    if not is_digits(urn, length=6):
         return "URN not 6 digits"
     name = get("EstablishmentName")
     if not name or len(name) > 200:

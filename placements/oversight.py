@@ -17,12 +17,13 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from . import applications, htmx, vocab, workflow
+from . import accounts, applications, htmx, vocab, workflow
 from .access import roles
 from .applications import ApplicationError, Conflict, Consent
 from .extensions import db
 from .forms import ConfirmForm, PeopleDateField, _strip
 from .models import Application, Organisation, Placement, StudentProfile, User
+from .numbers import whole_number
 from .pagination import paginate
 
 bp = Blueprint("oversight", __name__, url_prefix="/school/applications")
@@ -87,7 +88,7 @@ def _filters() -> dict[str, str]:
     year = args.get("year", "")
     return {
         "status": status if status in STATUS_FILTERS else "action",
-        "year": year if year.isdigit() and int(year) in vocab.YEAR_GROUPS else "",
+        "year": year if whole_number(year) in vocab.YEAR_GROUPS else "",
         "q": args.get("q", "").strip()[:100],
     }
 
@@ -169,7 +170,7 @@ def bulk_approve():
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("oversight.index"), 303)
-    ids = [int(i) for i in request.form.getlist("application_id") if i.isdigit()][:500]
+    ids = [i for i in map(whole_number, request.form.getlist("application_id")[:500]) if i is not None]
     approved, problems = 0, []
     for application_id in ids:
         application = db.session.get(Application, application_id)
@@ -223,7 +224,12 @@ def _detail(application: Application, *, forms: dict | None = None, error: str |
 @bp.get("/<int:application_id>")
 @staff_only
 def detail(application_id: int):
-    return _detail(applications.get_for_school(application_id, current_user))
+    application = applications.get_for_school(application_id, current_user)
+    if application.student.needs:
+        # Access needs are special-category data: every showing is audited, as employers' are.
+        accounts.audit(current_user, "application.view_needs", application)
+        db.session.commit()
+    return _detail(application)
 
 
 @bp.get("/<int:application_id>/cancel")

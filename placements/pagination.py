@@ -8,6 +8,7 @@ from flask import current_app, request
 from sqlalchemy import Select, func, select
 
 from .extensions import db
+from .numbers import whole_number
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Page:
 
 def requested_page() -> int:
     raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+    return max(1, number) if (number := whole_number(raw, max_digits=6)) is not None else 1
 
 
 def paginate(query: Select) -> Page:

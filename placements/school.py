@@ -27,6 +27,7 @@ from .admin import email_taken
 from .extensions import db
 from .forms import CommitImportForm, StudentForm, UploadStudentsForm, status
 from .models import Application, Placement, StudentProfile, User, utcnow
+from .numbers import whole_number
 from .pagination import paginate
 
 bp = Blueprint("school", __name__, url_prefix="/school")
@@ -57,8 +58,8 @@ def search_students(q: str, year: str):
                 db.func.lower(User.email).like(like),
             )
         )
-    if year.isdigit():
-        query = query.where(StudentProfile.year_group == int(year))
+    if (year_group := whole_number(year, max_digits=2)) is not None:
+        query = query.where(StudentProfile.year_group == year_group)
     return query
 
 

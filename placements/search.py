@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from . import geo, matching, vocab
 from .extensions import db
 from .models import Organisation, Placement, PlacementAdjustment
+from .numbers import whole_number
 from .pagination import Page
 
 SORTS: dict[str, str] = {
@@ -134,13 +135,13 @@ def parse(args: Mapping, *, sorts: Mapping[str, str] = SORTS, location: bool = T
     if location:
         raw_year = (args.get("year") or "").strip()
         if raw_year:
-            if raw_year.isdigit() and len(raw_year) <= 2 and int(raw_year) in vocab.YEAR_GROUPS:
+            if whole_number(raw_year, max_digits=2) in vocab.YEAR_GROUPS:
                 year = int(raw_year)
             else:
                 errors["year"] = f"Choose a year group from {vocab.YEAR_GROUPS[0]} to {vocab.YEAR_GROUPS[-1]}."
         raw_radius = (args.get("radius") or "").strip()
         if raw_radius:
-            if raw_radius.isdigit() and len(raw_radius) <= 3 and int(raw_radius) in RADII_KM:
+            if whole_number(raw_radius, max_digits=3) in RADII_KM:
                 radius = int(raw_radius)
             else:
                 choices = ", ".join(str(km) for km in RADII_KM)
@@ -160,8 +161,8 @@ def parse(args: Mapping, *, sorts: Mapping[str, str] = SORTS, location: bool = T
 
     raw_page = (args.get("page") or "1").strip()
     page = 1
-    if raw_page.isdigit() and len(raw_page) <= MAX_PAGE_DIGITS:
-        page = max(1, int(raw_page))
+    if (number := whole_number(raw_page, max_digits=MAX_PAGE_DIGITS)) is not None:
+        page = max(1, number)
     else:
         errors["page"] = "Page numbers are whole numbers, like 2. Here is the first page."
 

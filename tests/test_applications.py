@@ -18,6 +18,7 @@ from placements.models import (
     Application,
     AuditEvent,
     Notification,
+    Organisation,
     OutboxMessage,
     Placement,
     StudentNeed,
@@ -563,3 +564,52 @@ def test_simultaneous_offer_and_accept_requests_over_http(busy_app):
     with app.app_context():
         assert _status_counts(placement_id) == {"confirmed": PLACES, "with_employer": THREADS - PLACES}
         assert _filled(placement_id) == PLACES
+
+
+# --- organisations that are no longer approved; what was shared, and for how long ------------------------
+
+
+def _reject_employer1(app) -> None:
+    with app.app_context():
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == "Southwark Digital Studio"))
+        organisation.status = "rejected"
+        db.session.commit()
+
+
+def test_a_rejected_organisation_sees_no_applicants_and_gets_no_applications(app, placement_id, client):
+    first, second = student_ids(app, count=2)
+    application_id = make_application(app, first, placement_id, "with_employer", share_needs=True)
+    _reject_employer1(app)
+    with app.test_request_context():
+        employer = db.session.scalar(select(User).where(User.email == "employer1@placements.example"))
+        with pytest.raises(NotFound):
+            applications.get_for_employer(application_id, employer)
+        with pytest.raises(ApplicationError, match="not taking applications"):
+            applications.apply(
+                db.session.get(User, second), db.session.get(Placement, placement_id), answer=None, share_needs=False
+            )
+    AuthActions(client).login("employer")
+    assert client.get(f"/employer/applicants/{application_id}").status_code == 403
+    assert client.post(f"/employer/applicants/{application_id}/offer").status_code == 403
+    assert client.get(f"/employer/applicants/placement/{placement_id}").status_code == 403
+    with app.app_context():
+        assert db.session.get(Application, application_id).status == "with_employer"
+
+
+def test_employers_see_the_needs_shared_at_the_time_and_only_while_the_application_is_open(app, placement_id):
+    student_id = _student_with_needs(app)
+    application_id = make_application(app, student_id, placement_id, "with_employer", share_needs=True)
+    with app.app_context():
+        profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == student_id))
+        profile.needs.append(StudentNeed(feature="quiet_space", priority="preferred"))  # recorded afterwards
+        db.session.commit()
+    with app.test_request_context():
+        employer = db.session.scalar(select(User).where(User.email == "employer1@placements.example"))
+        view = applications.applicant_view(_get(application_id), employer)
+        assert view.shared_needs == ["Step-free access"]
+        act(_get(application_id), "withdraw")
+        db.session.commit()
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        ended = applications.applicant_view(_get(application_id), employer)
+        assert ended.shared_needs is None and ended.needs_withdrawn
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before  # nothing shown

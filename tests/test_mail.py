@@ -72,3 +72,16 @@ def test_with_a_mail_server_many_messages_share_one_connection(app, monkeypatch)
     sender = app.config["MAIL_FROM"]
     assert first.sent == [(sender, to, subject, body) for to, subject, body in MESSAGES]
     assert second.sent == [(sender, *MESSAGES[0])]
+
+
+def test_a_line_break_in_a_subject_never_reaches_the_header(app, monkeypatch):
+    """A placement title is part of notification subjects: an employer's line break must neither inject a
+    header nor make every email about the placement fail."""
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    FakeSMTP.connections = []
+    app.config.update(MAIL_SERVER="smtp.example.org")
+    with app.test_request_context():
+        mail.send("person@example.org", "Meet the team\r\nBcc: someone@evil.example", "Body\n")
+    (connection,) = FakeSMTP.connections
+    (sent,) = connection.sent
+    assert sent[2] == "Meet the team Bcc: someone@evil.example"

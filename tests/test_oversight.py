@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from placements import applications
 from placements.extensions import db
-from placements.models import Application, Notification, Placement, User
+from placements.models import Application, AuditEvent, Notification, Placement, StudentNeed, StudentProfile, User
 from tests.application_helpers import make_application, student_ids
 from tests.discover_helpers import HX, add_placement
 
@@ -278,3 +278,19 @@ def test_consent_after_an_allocated_offer_then_confirm(app, leader, placement_id
     assert _status(app, application_id) == "accepted"
     assert leader.post(f"{url}/confirm").status_code == 303
     assert _status(app, application_id) == "confirmed"
+
+
+def test_viewing_a_students_access_needs_is_audited(app, leader, placement_id):
+    (student_id,) = student_ids(app)
+    application_id = make_application(app, student_id, placement_id)
+    leader.get(f"/school/applications/{application_id}")
+    with app.app_context():
+        audits = select(AuditEvent).where(AuditEvent.action == "application.view_needs")
+        assert db.session.scalars(audits).all() == []  # nothing to show, nothing audited
+        profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == student_id))
+        profile.needs = [StudentNeed(feature="quiet_space", priority="must")]
+        db.session.commit()
+    assert "Quiet space" in leader.get(f"/school/applications/{application_id}").text
+    with app.app_context():
+        (audit,) = db.session.scalars(audits).all()
+        assert (audit.object_type, audit.object_id) == ("Application", application_id)

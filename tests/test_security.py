@@ -97,10 +97,24 @@ def test_production_refuses_to_start_without_a_real_secret(monkeypatch):
         create_app()
 
 
+def test_production_refuses_to_start_without_trusted_hosts(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLACEMENTS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    with pytest.raises(RuntimeError, match="TRUSTED_HOSTS"):
+        create_app()
+    monkeypatch.setenv("TRUSTED_HOSTS", "placements.example.org")
+    app = create_app()
+    assert app.test_client().get("/", base_url="https://evil.example").status_code == 400
+    assert app.test_client().get("/", base_url="https://placements.example.org").status_code == 200
+
+
 def test_production_cookies_are_secure_with_host_prefix(monkeypatch, tmp_path):
     monkeypatch.setenv("PLACEMENTS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    monkeypatch.setenv("TRUSTED_HOSTS", "localhost")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
@@ -133,6 +147,7 @@ def test_behind_a_proxy_the_real_client_address_is_used(monkeypatch, tmp_path):
     monkeypatch.setenv("PLACEMENTS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
     monkeypatch.setenv("PROXY_HOPS", "1")
+    monkeypatch.setenv("TRUSTED_HOSTS", "localhost")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
     app = create_app()
     seen = {}
