@@ -323,7 +323,7 @@ def cancel_open_applications(placement: Placement, actor: User, reason: str) -> 
 
 
 def allocate_offer(student: User, placement: Placement, actor: User, note: str | None = None) -> Application:
-    """Offer `student` the place their school allocated in a round (rounds.py). Not committed.
+    """Offer `student` the place their school allocated in a round (rounds/operations.py). Not committed.
 
     The student's choice in the round is their application (`apply`, with every check it makes) and
     the round is the school's approval, so the careers leader's "allocate" moves it straight to

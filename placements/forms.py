@@ -515,7 +515,7 @@ class CommitImportForm(FlaskForm):
     )
 
 
-# --- allocation rounds (rounds.py) ----------------------------------------------------------------
+# --- allocation rounds (rounds/) --------------------------------------------------------------------
 
 
 def ordinal(n: int) -> str:

@@ -96,7 +96,7 @@ ACTIONS: dict[str, Action] = {
         _action("no_show", "Did not attend", {"employer"}, {"confirmed"}, "no_show"),
         _action("withdraw", "Withdraw", {"student"}, OPEN_STATUSES, "withdrawn"),
         _action("cancel", "Cancel", {"careers_leader", "employer"}, OPEN_STATUSES, "cancelled", needs_note=True),
-        # The school allocating a place in an allocation round is the offer (rounds.py commits it).
+        # The school allocating a place in an allocation round is the offer (rounds/operations.py commits it).
         _action("allocate", "Allocate a place in a round", {"careers_leader"}, {"submitted"}, "offered"),
     )
 }

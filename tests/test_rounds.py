@@ -1,5 +1,5 @@
 """Allocation rounds (issue 8): the pure helper (placements/cohort.py), the careers leader's and the
-students' pages (placements/rounds.py), and offers made through the applications workflow."""
+students' pages (placements/rounds/), and offers made through the applications workflow."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def test_allowed_actions_per_role():
 
 
 def test_allocation_is_never_offered_as_a_button():
-    """Only an allocation round's commit allocates (rounds.py), never a click on one application."""
+    """Only an allocation round's commit allocates (rounds/), never a click on one application."""
     assert "allocate" in workflow.SYSTEM_ACTIONS
     for status in STATUSES:
         assert "allocate" not in [a.key for a in workflow.allowed_actions(status, "careers_leader")]
