@@ -67,3 +67,9 @@ def test_strange_ids_in_a_bulk_approval_are_ignored(client):
 def test_strange_page_number_when_marking_a_notification_read(client):
     AuthActions(client).login("student")
     assert client.post("/notifications/read-all", data={"page": "²"}).status_code == 303
+
+
+def test_strange_numbers_when_opening_a_round(client):
+    AuthActions(client).login("careers_leader")
+    response = client.get(f"/school/rounds/new?year_group={SUPERSCRIPT_TWO}&within={SUPERSCRIPT_TWO}")
+    assert response.status_code == 200

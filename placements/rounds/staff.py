@@ -15,6 +15,7 @@ from .. import accounts, search
 from ..extensions import db
 from ..forms import ConfirmForm, RoundForm, status
 from ..models import AllocationRound, Placement, RoundPlacement
+from ..numbers import whole_number
 from ..pagination import paginate
 from . import bp, careers_leader_only
 from .operations import (
@@ -53,11 +54,9 @@ def _placement_label(placement: Placement, where: str) -> str:
 
 def _year_and_radius() -> tuple[int | None, int]:
     raw_year, raw_radius = request.args.get("year_group", ""), request.args.get("within", "")
-    year = int(raw_year) if raw_year.isdigit() and len(raw_year) <= 2 and int(raw_year) in range(7, 14) else None
-    radius = DEFAULT_RADIUS_KM
-    if raw_radius.isdigit() and len(raw_radius) <= 3 and int(raw_radius) in search.RADII_KM:
-        radius = int(raw_radius)
-    return year, radius
+    year = whole_number(raw_year, max_digits=2)
+    radius = whole_number(raw_radius, max_digits=3)
+    return (year if year in range(7, 14) else None), (radius if radius in search.RADII_KM else DEFAULT_RADIUS_KM)
 
 
 @bp.route("/new", methods=["GET", "POST"])
