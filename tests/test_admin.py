@@ -29,7 +29,8 @@ def test_admin_creates_a_school_with_a_normalised_geocoded_postcode(client, auth
         school = db.session.scalar(select(School).where(School.urn == "123456"))
         assert school.postcode == "SE5 8UH"
         assert abs(school.lat - 51.47) < 0.02 and abs(school.lon - -0.09) < 0.02
-        assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.object_id == school.id)) == "school.create"
+        audit = select(AuditEvent.action).where(AuditEvent.object_type == "School", AuditEvent.object_id == school.id)
+        assert db.session.scalar(audit) == "school.create"
 
 
 def test_unknown_postcode_is_refused_and_what_was_typed_is_kept(client, auth, app):
