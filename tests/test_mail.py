@@ -66,6 +66,8 @@ def test_with_a_mail_server_many_messages_share_one_connection(app, monkeypatch)
         mail.send_many([])
         mail.send(*MESSAGES[0])
         assert outbox_count() == before
+        assert FakeSMTP.connections == []  # nothing leaves before the transaction commits
+        db.session.commit()
     first, second = FakeSMTP.connections
     assert first.address == ("smtp.example.org", 2525)
     assert first.calls == second.calls == ["starttls", "login placements", "quit"]
@@ -82,6 +84,38 @@ def test_a_line_break_in_a_subject_never_reaches_the_header(app, monkeypatch):
     app.config.update(MAIL_SERVER="smtp.example.org")
     with app.test_request_context():
         mail.send("person@example.org", "Meet the team\r\nBcc: someone@evil.example", "Body\n")
+        db.session.commit()
     (connection,) = FakeSMTP.connections
     (sent,) = connection.sent
     assert sent[2] == "Meet the team Bcc: someone@evil.example"
+
+
+def test_mail_of_a_rolled_back_transaction_is_never_sent(app, monkeypatch):
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    FakeSMTP.connections = []
+    app.config.update(MAIL_SERVER="smtp.example.org")
+    with app.test_request_context():
+        mail.send(*MESSAGES[0])
+        db.session.rollback()
+        db.session.commit()
+        assert FakeSMTP.connections == []
+        mail.send(*MESSAGES[1])
+        db.session.commit()
+    (connection,) = FakeSMTP.connections
+    assert [to for _, to, _, _ in connection.sent] == [MESSAGES[1][0]]
+
+
+def test_a_failing_mail_server_does_not_undo_the_change(app, monkeypatch, caplog):
+    class DownSMTP(FakeSMTP):
+        def starttls(self) -> None:
+            raise mail.smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", DownSMTP)
+    app.config.update(MAIL_SERVER="smtp.example.org")
+    with app.test_request_context():
+        before = outbox_count()
+        db.session.add(OutboxMessage(recipient="kept@example.org", subject="kept", body="a row saved with it"))
+        mail.send(*MESSAGES[0])
+        db.session.commit()
+        assert outbox_count() == before + 1
+    assert "could not send 1 email(s)" in caplog.text
