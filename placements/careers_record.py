@@ -140,7 +140,12 @@ def dashboard():
 @careers_leader_only
 def report():
     context = summary_context(requested_year())
-    return render_template("careers_record/report.html", today=date.today(), **context)
+    return render_template(
+        "careers_record/report.html",
+        today=date.today(),
+        suppress_below=current_app.config.get("REPORT_SMALL_GROUP", 5),
+        **context,
+    )
 
 
 @bp.get("/evidence.csv")

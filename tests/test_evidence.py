@@ -17,7 +17,7 @@ from placements.evidence import Activity, EvidenceError
 from placements.extensions import db
 from placements.models import Application, AuditEvent, Evidence, School, StudentProfile, User
 from tests.application_helpers import make_application, student_ids
-from tests.conftest import give_password
+from tests.conftest import AuthActions, give_password
 from tests.discover_helpers import HX, add_placement
 
 TODAY = date.today()
@@ -654,3 +654,20 @@ def test_the_number_of_experiences_by_16_is_configuration(app, client, auth):
     page = client.get(f"/school/evidence/student/{user_id}").text
     assert "1 of 1 meaningful experience of workplaces" in page
     assert "GB6: 1 meaningful experience by the end of Year 11" in client.get("/school/evidence/").text
+
+
+def test_the_printable_report_hides_small_groups_that_could_identify_a_child(app, client):
+    with app.app_context():
+        school_id = db.session.scalar(select(School.id).where(School.urn == "999001"))
+        ehc_plans = db.session.scalar(
+            select(func.count()).where(StudentProfile.school_id == school_id, StudentProfile.sen_provision == "E")
+        )
+    assert 0 < ehc_plans < 5  # the demo school's EHC plans: a small group
+    AuthActions(client).login("careers_leader")
+    report = client.get("/school/evidence/report").text
+    row = re.search(r"EHC plan \(E\)</th><td>([^<]*)</td>", report)
+    assert row and row.group(1) == "fewer than 5"
+    dashboard = client.get("/school/evidence/").text
+    assert re.search(rf"EHC plan \(E\)</th><td>{ehc_plans}</td>", dashboard)  # staff-only page: the figures
+    app.config["REPORT_SMALL_GROUP"] = 0
+    assert re.search(rf"EHC plan \(E\)</th><td>{ehc_plans}</td>", client.get("/school/evidence/report").text)
