@@ -190,7 +190,6 @@ def _summary(application: Application) -> Summary:
     )
 
 
-@bp.app_template_global()
 def my_recent_applications(limit: int = 3) -> tuple[list[Summary], int]:
     """The signed-in student's latest applications and how many they have, for their home page."""
     profile = current_user.student_profile if current_user.is_authenticated else None
@@ -205,7 +204,6 @@ def my_recent_applications(limit: int = 3) -> tuple[list[Summary], int]:
     return [_summary(a) for a in recent], total or 0
 
 
-@bp.app_template_global()
 def my_application_for(placement_id: int) -> Summary | None:
     """The signed-in student's application to this placement, if they have one (for its page)."""
     profile = current_user.student_profile if current_user.is_authenticated else None

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from . import htmx, search
+from . import applying, htmx, search
 from .access import public
 from .extensions import db
 from .models import Organisation, Placement
@@ -58,4 +59,10 @@ def get_published(placement_id: int) -> Placement:
 @public
 def detail(placement_id: int):
     placement = get_published(placement_id)
-    return render_template("browse/detail.html", placement=placement, district=search.district(placement.postcode))
+    signed_in_student = current_user.is_authenticated and current_user.role == "student"
+    return render_template(
+        "browse/detail.html",
+        placement=placement,
+        district=search.district(placement.postcode),
+        mine=applying.my_application_for(placement.id) if signed_in_student else None,
+    )

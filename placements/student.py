@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from . import applying
 from .access import roles
 from .extensions import db
 from .forms import ProfileForm, status
 from .models import StudentInterest, StudentNeed
+from .rounds.student import allocation_rounds_for
 
 bp = Blueprint("student", __name__, url_prefix="/student")
 student_only = roles("student")
@@ -17,7 +19,14 @@ student_only = roles("student")
 @bp.get("/")
 @student_only
 def home():
-    return render_template("student/home.html", profile=current_user.student_profile)
+    recent, total = applying.my_recent_applications(3)
+    return render_template(
+        "student/home.html",
+        profile=current_user.student_profile,
+        recent=recent,
+        total=total,
+        rounds=allocation_rounds_for(current_user),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])

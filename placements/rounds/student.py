@@ -142,7 +142,6 @@ def rank(round_id: int):
     ), code
 
 
-@student_bp.app_template_global()
 def allocation_rounds_for(user) -> list[AllocationRound]:
     """Rounds for a student's home page: open for their choices, or with their results."""
     profile = getattr(user, "student_profile", None)
